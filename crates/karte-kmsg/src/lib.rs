@@ -1,0 +1,1 @@
+//! Kernel log events (in progress).

@@ -1,0 +1,1 @@
+//! Load average simulation and analysis (in progress).

@@ -1,0 +1,563 @@
+//! Reading a [`Snapshot`] from a [`Root`].
+
+use crate::snapshot::*;
+use karte_procfs as p;
+use karte_source::{ReadError, Root};
+use std::collections::BTreeSet;
+
+/// What to read, and facts the caller knows better than the files (live: from sysconf; a
+/// bundle: from meta.json).
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Read every process under /proc.
+    pub processes: bool,
+    /// Read udev properties of disks (only the Prometheus output uses them).
+    pub udev: bool,
+    /// Read per-cgroup memory files for the cgroups that processes are in.
+    pub cgroups: bool,
+    pub user_hz: Option<u32>,
+    pub page_size_bytes: Option<u32>,
+    pub unix_secs: Option<f64>,
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            processes: true,
+            udev: true,
+            cgroups: true,
+            user_hz: None,
+            page_size_bytes: None,
+            unix_secs: None,
+            hostname: None,
+            kernel: None,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Options for the live host: USER_HZ, page size and time from the running system.
+    pub fn live() -> ReadOptions {
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        // SAFETY: as above.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        ReadOptions {
+            user_hz: u32::try_from(hz).ok().filter(|v| *v > 0),
+            page_size_bytes: u32::try_from(page).ok().filter(|v| *v > 0),
+            unix_secs: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs_f64()),
+            ..ReadOptions::default()
+        }
+    }
+}
+
+/// USER_HZ on every architecture Linux runs servers on; assumed when a bundle does not say.
+pub const DEFAULT_USER_HZ: u32 = 100;
+const DEFAULT_PAGE_SIZE: u32 = 4096;
+/// More distinct memory cgroups than this are not read one by one (a container host can have
+/// thousands); the note says so.
+const MAX_CGROUPS: usize = 1024;
+
+struct Reader<'a> {
+    root: &'a Root,
+    buf: Vec<u8>,
+    notes: Vec<String>,
+}
+
+impl Reader<'_> {
+    /// Reads a text file; `None` when it is not known.
+    fn text(&mut self, rel: &str) -> Option<&str> {
+        match self.root.read_into(rel, &mut self.buf) {
+            Ok(()) => Some(as_text(&mut self.buf)),
+            Err(_) => None,
+        }
+    }
+
+    /// Reads a text file every Linux has; a note when it cannot be read.
+    fn required(&mut self, rel: &str) -> Option<String> {
+        match self.root.read_into(rel, &mut self.buf) {
+            Ok(()) => Some(as_text(&mut self.buf).to_string()),
+            Err(e) => {
+                self.notes.push(format!("{rel}: {e}"));
+                None
+            }
+        }
+    }
+}
+
+/// Makes a read buffer into text without copying when it is valid UTF-8.
+fn as_text(buf: &mut Vec<u8>) -> &str {
+    if std::str::from_utf8(buf).is_err() {
+        let fixed = String::from_utf8_lossy(buf).into_owned();
+        *buf = fixed.into_bytes();
+    }
+    std::str::from_utf8(buf).unwrap_or("")
+}
+
+fn skipped_note(notes: &mut Vec<String>, rel: &str, n: usize) {
+    if n > 0 {
+        notes.push(format!("{rel}: {n} malformed line(s) skipped"));
+    }
+}
+
+/// Reads one snapshot. Never fails: what cannot be read is absent, with a note.
+pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
+    let mut r = Reader {
+        root,
+        buf: Vec::with_capacity(8192),
+        notes: Vec::new(),
+    };
+    let mut s = Snapshot::default();
+
+    s.host = HostFacts {
+        hostname: opts.hostname.clone().or_else(|| {
+            r.text("proc/sys/kernel/hostname")
+                .map(|t| t.trim().to_string())
+        }),
+        kernel: opts.kernel.clone().or_else(|| {
+            r.text("proc/sys/kernel/osrelease")
+                .map(|t| t.trim().to_string())
+        }),
+        user_hz: opts.user_hz.unwrap_or(DEFAULT_USER_HZ),
+        user_hz_known: opts.user_hz.is_some(),
+        page_size_bytes: opts.page_size_bytes.unwrap_or(DEFAULT_PAGE_SIZE),
+        unix_secs: opts.unix_secs,
+    };
+
+    if let Some(t) = r.required("proc/uptime") {
+        match p::uptime::parse(&t) {
+            Ok(u) => s.uptime = Some(u),
+            Err(e) => r.notes.push(format!("proc/uptime: {e}")),
+        }
+    }
+    if let Some(t) = r.required("proc/stat") {
+        let st = p::stat::parse(&t);
+        skipped_note(&mut r.notes, "proc/stat", st.skipped_lines);
+        s.stat = Some(st);
+    }
+    if let Some(t) = r.required("proc/loadavg") {
+        match p::loadavg::parse(&t) {
+            Ok(l) => s.loadavg = Some(l),
+            Err(e) => r.notes.push(format!("proc/loadavg: {e}")),
+        }
+    }
+    if let Some(t) = r.required("proc/meminfo") {
+        let m = p::meminfo::parse(&t);
+        skipped_note(&mut r.notes, "proc/meminfo", m.skipped_lines);
+        s.meminfo = Some(m);
+    }
+    if let Some(t) = r.required("proc/vmstat") {
+        let v = p::vmstat::parse(&t);
+        skipped_note(&mut r.notes, "proc/vmstat", v.skipped_lines);
+        s.vmstat = Some(v);
+    }
+    if let Some(t) = r.text("proc/diskstats") {
+        let d = p::diskstats::parse(t);
+        skipped_note(&mut r.notes, "proc/diskstats", d.skipped_lines);
+        s.diskstats = Some(d);
+    }
+    if let Some(t) = r.text("proc/net/dev") {
+        let d = p::net_dev::parse(t);
+        skipped_note(&mut r.notes, "proc/net/dev", d.skipped_lines);
+        s.netdev = Some(d);
+    }
+    s.pressure.cpu = r.text("proc/pressure/cpu").map(p::pressure::parse);
+    s.pressure.memory = r.text("proc/pressure/memory").map(p::pressure::parse);
+    s.pressure.io = r.text("proc/pressure/io").map(p::pressure::parse);
+    s.pressure.irq = r.text("proc/pressure/irq").map(p::pressure::parse);
+    if s.pressure.cpu.is_none() && s.pressure.memory.is_none() {
+        r.notes.push("pressure stall information (PSI) is not available (kernel before 4.20, or booted without psi=1)".into());
+    }
+    s.arp = r
+        .text("proc/net/arp")
+        .map(p::net_arp::parse)
+        .unwrap_or_default();
+    s.modules = r
+        .text("proc/modules")
+        .map(p::modules::parse)
+        .unwrap_or_default();
+    s.schedstat_jiffies = r
+        .text("proc/schedstat")
+        .and_then(p::schedstat::parse_jiffies);
+    for (name, rel) in p::sysctl::KNOWN {
+        if let Some(v) = r
+            .text(&format!("proc/sys/{rel}"))
+            .and_then(p::sysctl::parse_value)
+        {
+            s.sysctls.values.push((name.to_string(), v));
+        }
+    }
+
+    s.interfaces = read_interfaces(&mut r);
+    s.block_devices = read_block_devices(&mut r, s.diskstats.as_ref(), opts.udev);
+    s.numa = read_numa(&mut r);
+    s.ipmi = read_ipmi(&mut r, &s.modules);
+
+    if opts.processes {
+        s.processes = read_processes(&mut r);
+    }
+    if opts.cgroups {
+        s.cgroups = read_cgroups(&mut r, &s.processes);
+    }
+    s.notes = r.notes;
+    s
+}
+
+fn read_interfaces(r: &mut Reader) -> Vec<NetInterface> {
+    let Ok(mut names) = r.root.list("sys/class/net") else {
+        return Vec::new();
+    };
+    names.sort();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if name.starts_with('.') || name == "bonding_masters" {
+            continue;
+        }
+        let base = format!("sys/class/net/{name}");
+        let mut ifc = NetInterface {
+            name: name.clone(),
+            ..Default::default()
+        };
+        ifc.mac = r
+            .text(&format!("{base}/address"))
+            .and_then(p::netclass::parse_address);
+        ifc.operstate = r
+            .text(&format!("{base}/operstate"))
+            .and_then(p::netclass::parse_operstate);
+        ifc.carrier = r
+            .text(&format!("{base}/carrier"))
+            .and_then(p::netclass::parse_u64);
+        ifc.carrier_changes = r
+            .text(&format!("{base}/carrier_changes"))
+            .and_then(p::netclass::parse_u64);
+        ifc.mtu = r
+            .text(&format!("{base}/mtu"))
+            .and_then(p::netclass::parse_u64);
+        ifc.speed_mbps = r
+            .text(&format!("{base}/speed"))
+            .and_then(p::netclass::parse_u64);
+        ifc.arp_type = r
+            .text(&format!("{base}/type"))
+            .and_then(p::netclass::parse_u64);
+        if let Ok(mut stats) = r.root.list(&format!("{base}/statistics")) {
+            stats.sort();
+            for st in stats {
+                if let Some(v) = r
+                    .text(&format!("{base}/statistics/{st}"))
+                    .and_then(p::netclass::parse_u64)
+                {
+                    ifc.statistics.push((st, v));
+                }
+            }
+        }
+        out.push(ifc);
+    }
+    out
+}
+
+fn read_block_devices(
+    r: &mut Reader,
+    disks: Option<&p::diskstats::DiskStats>,
+    udev: bool,
+) -> Vec<BlockDevice> {
+    let Some(disks) = disks else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for d in &disks.disks {
+        // Whole disks only: partitions have no queue/ directory.
+        let rot = r
+            .text(&format!("sys/block/{}/queue/rotational", d.name))
+            .and_then(p::netclass::parse_u64);
+        let mut props = Vec::new();
+        if udev {
+            let id = format!("b{}:{}", d.major, d.minor);
+            // run/udev/data on a live host; udev/data in node_exporter's fixture layout.
+            let text = r
+                .text(&format!("run/udev/data/{id}"))
+                .map(str::to_string)
+                .or_else(|| r.text(&format!("udev/data/{id}")).map(str::to_string));
+            if let Some(t) = text {
+                props = p::udev::parse_properties(&t);
+            }
+        }
+        if rot.is_some() || !props.is_empty() {
+            out.push(BlockDevice {
+                name: d.name.clone(),
+                rotational: rot,
+                udev: props,
+                major_minor: Some((d.major, d.minor)),
+            });
+        }
+    }
+    out
+}
+
+fn read_numa(r: &mut Reader) -> Vec<NumaNode> {
+    let Ok(names) = r.root.list("sys/devices/system/node") else {
+        return Vec::new();
+    };
+    let mut nodes: Vec<u32> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix("node")?.parse().ok())
+        .collect();
+    nodes.sort_unstable();
+    let mut out = Vec::new();
+    for n in nodes {
+        let base = format!("sys/devices/system/node/node{n}");
+        let meminfo = r
+            .text(&format!("{base}/meminfo"))
+            .map(p::numa::parse_node_meminfo)
+            .unwrap_or_default();
+        let numastat = r
+            .text(&format!("{base}/numastat"))
+            .map(|t| p::kv::parse_u64_pairs(t).0)
+            .unwrap_or_default();
+        out.push(NumaNode {
+            node: n,
+            meminfo,
+            numastat,
+        });
+    }
+    out
+}
+
+fn read_ipmi(r: &mut Reader, modules: &[p::modules::Module]) -> IpmiState {
+    let mut st = IpmiState {
+        si_present: modules.iter().any(|m| m.name == "ipmi_si"),
+        parameters: Vec::new(),
+    };
+    if let Ok(mut params) = r.root.list("sys/module/ipmi_si/parameters") {
+        st.si_present = true;
+        params.sort();
+        for name in params {
+            if let Some(v) = r.text(&format!("sys/module/ipmi_si/parameters/{name}")) {
+                st.parameters.push((name, v.trim().to_string()));
+            }
+        }
+    }
+    st
+}
+
+fn read_processes(r: &mut Reader) -> Vec<Process> {
+    let names = match r.root.list("proc") {
+        Ok(n) => n,
+        Err(e) => {
+            r.notes.push(format!("proc: cannot list processes: {e}"));
+            return Vec::new();
+        }
+    };
+    let mut pids: Vec<u32> = names.iter().filter_map(|n| n.parse().ok()).collect();
+    pids.sort_unstable();
+    let mut out = Vec::with_capacity(pids.len());
+    let mut denied = 0usize;
+    let mut malformed = 0usize;
+    let mut buf = std::mem::take(&mut r.buf);
+    for pid in pids {
+        let Ok(dir) = r.root.open_dir(&format!("proc/{pid}")) else {
+            continue;
+        };
+        // A process that exits between the listing and this read is normal: skip it quietly.
+        match dir.read_into("stat", &mut buf) {
+            Ok(()) => {}
+            Err(ReadError::NotFound) => continue,
+            Err(_) => {
+                denied += 1;
+                continue;
+            }
+        }
+        let stat = match p::pid_stat::parse(as_text(&mut buf)) {
+            Ok(s) => s,
+            Err(_) => {
+                malformed += 1;
+                continue;
+            }
+        };
+        let mut proc_ = Process {
+            stat,
+            status: None,
+            cmdline: None,
+            wchan: None,
+            oom_score: None,
+            oom_score_adj: None,
+            cgroup: None,
+        };
+        if proc_.stat.state == p::pid_stat::TaskState::DiskSleep {
+            if dir.read_into("wchan", &mut buf).is_ok() {
+                proc_.wchan = p::cmdline::parse_wchan(as_text(&mut buf));
+            }
+        }
+        if proc_.is_kernel_thread() {
+            // Kernel threads have no argv, no user cgroup and are never OOM victims: their
+            // stat says all karte needs, and hosts have hundreds of them.
+            proc_.cmdline = Some(String::new());
+            out.push(proc_);
+            continue;
+        }
+        if dir.read_into("status", &mut buf).is_ok() {
+            proc_.status = Some(p::pid_status::parse(as_text(&mut buf)));
+        }
+        if dir.read_into("cmdline", &mut buf).is_ok() {
+            proc_.cmdline = Some(p::cmdline::parse_cmdline(&buf));
+        }
+        if dir.read_into("oom_score", &mut buf).is_ok() {
+            proc_.oom_score = p::cmdline::parse_int(as_text(&mut buf));
+        }
+        if dir.read_into("oom_score_adj", &mut buf).is_ok() {
+            proc_.oom_score_adj = p::cmdline::parse_int(as_text(&mut buf));
+        }
+        if dir.read_into("cgroup", &mut buf).is_ok() {
+            proc_.cgroup = Some(p::cgroup::parse(as_text(&mut buf)));
+        }
+        out.push(proc_);
+    }
+    r.buf = buf;
+    if denied > 0 {
+        r.notes.push(format!(
+            "{denied} process(es) could not be read (permission denied)"
+        ));
+    }
+    if malformed > 0 {
+        r.notes.push(format!(
+            "{malformed} process(es) had a malformed stat file and were skipped"
+        ));
+    }
+    out
+}
+
+fn read_cgroups(r: &mut Reader, processes: &[Process]) -> Vec<CgroupMemory> {
+    let v2 = r
+        .root
+        .read_into("sys/fs/cgroup/cgroup.controllers", &mut r.buf)
+        .is_ok();
+    let v1 = !v2 && r.root.list("sys/fs/cgroup/memory").is_ok();
+    if !v2 && !v1 {
+        return Vec::new();
+    }
+    let mut paths: BTreeSet<&str> = BTreeSet::new();
+    for pr in processes {
+        let Some(cg) = &pr.cgroup else { continue };
+        let path = if v2 {
+            cg.unified.as_deref()
+        } else {
+            cg.memory_v1.as_deref()
+        };
+        if let Some(path) = path {
+            if path != "/" && !path.contains("..") {
+                paths.insert(path);
+            }
+        }
+    }
+    if paths.len() > MAX_CGROUPS {
+        r.notes.push(format!(
+            "{} memory cgroups; only the first {MAX_CGROUPS} were read",
+            paths.len()
+        ));
+    }
+    let mut out = Vec::new();
+    for path in paths.into_iter().take(MAX_CGROUPS) {
+        let cg = if v2 {
+            read_cgroup_v2(r, path)
+        } else {
+            read_cgroup_v1(r, path)
+        };
+        if let Some(cg) = cg {
+            out.push(cg);
+        }
+    }
+    out
+}
+
+/// memory.stat keys worth keeping (bytes in v2; v1 uses `total_*` for hierarchical values).
+const CGROUP_STAT_KEYS: [&str; 10] = [
+    "anon",
+    "file",
+    "shmem",
+    "kernel",
+    "sock",
+    "file_dirty",
+    "file_writeback",
+    "slab",
+    "pgmajfault",
+    "workingset_refault_file",
+];
+
+fn read_cgroup_v2(r: &mut Reader, path: &str) -> Option<CgroupMemory> {
+    let base = format!("sys/fs/cgroup{path}");
+    let limit = r
+        .text(&format!("{base}/memory.max"))
+        .and_then(p::cgroup_memory::parse_v2_limit);
+    // A cgroup without the memory controller enabled has no memory.max: nothing to say.
+    let limit = limit?;
+    let mut cg = CgroupMemory {
+        path: path.to_string(),
+        version: 2,
+        limit_bytes: limit,
+        ..Default::default()
+    };
+    cg.usage_bytes = r
+        .text(&format!("{base}/memory.current"))
+        .and_then(p::cgroup_memory::parse_u64);
+    cg.swap_limit_bytes = r
+        .text(&format!("{base}/memory.swap.max"))
+        .and_then(p::cgroup_memory::parse_v2_limit)
+        .flatten();
+    cg.events = r
+        .text(&format!("{base}/memory.events"))
+        .map(p::cgroup_memory::parse_events)
+        .unwrap_or_default();
+    if let Some(t) = r.text(&format!("{base}/memory.stat")) {
+        cg.stat = p::kv::parse_u64_pairs(t)
+            .0
+            .into_iter()
+            .filter(|(k, _)| CGROUP_STAT_KEYS.contains(&k.as_str()))
+            .collect();
+    }
+    Some(cg)
+}
+
+fn read_cgroup_v1(r: &mut Reader, path: &str) -> Option<CgroupMemory> {
+    let base = format!("sys/fs/cgroup/memory{path}");
+    let limit = r
+        .text(&format!("{base}/memory.limit_in_bytes"))
+        .and_then(p::cgroup_memory::parse_v1_limit)?;
+    let mut cg = CgroupMemory {
+        path: path.to_string(),
+        version: 1,
+        limit_bytes: limit,
+        ..Default::default()
+    };
+    cg.usage_bytes = r
+        .text(&format!("{base}/memory.usage_in_bytes"))
+        .and_then(p::cgroup_memory::parse_u64);
+    cg.failcnt = r
+        .text(&format!("{base}/memory.failcnt"))
+        .and_then(p::cgroup_memory::parse_u64);
+    cg.events = r
+        .text(&format!("{base}/memory.oom_control"))
+        .map(p::cgroup_memory::parse_events)
+        .unwrap_or_default();
+    if let Some(t) = r.text(&format!("{base}/memory.stat")) {
+        cg.stat = p::kv::parse_u64_pairs(t)
+            .0
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let k = match k.as_str() {
+                    "total_rss" => "anon",
+                    "total_cache" => "file",
+                    "total_shmem" => "shmem",
+                    "total_dirty" => "file_dirty",
+                    "total_writeback" => "file_writeback",
+                    _ => return None,
+                };
+                Some((k.to_string(), v))
+            })
+            .collect();
+    }
+    Some(cg)
+}

@@ -1,0 +1,40 @@
+//! One module per subcommand, plus what they share.
+
+pub mod collect;
+pub mod common;
+pub mod events;
+pub mod loadavg;
+pub mod net;
+pub mod snapshot;
+
+/// A failed command: what to tell the user and the exit status.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    /// A runtime failure (exit status 1).
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
+    }
+
+    pub fn with_code(message: impl Into<String>, code: u8) -> Self {
+        CliError {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new(e.to_string())
+    }
+}
+
+pub type CmdResult = Result<u8, CliError>;

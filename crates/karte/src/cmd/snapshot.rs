@@ -1,0 +1,37 @@
+//! `karte snapshot`: one reading of a host, as JSON or node_exporter-compatible Prometheus text.
+
+use super::CmdResult;
+use super::common::{HostArgs, read_first};
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Prometheus,
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let host = args.host.open()?;
+    let snap = read_first(&host);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer(&mut out, &snap)
+                .map_err(|e| super::CliError::new(e.to_string()))?;
+            writeln!(out)?;
+        }
+        Format::Prometheus => {
+            return Err(super::CliError::new("prometheus output is not built yet"));
+        }
+    }
+    Ok(0)
+}
