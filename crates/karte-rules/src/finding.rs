@@ -38,3 +38,33 @@ pub struct Finding {
     /// What to do, with why.
     pub remedy: Vec<String>,
 }
+
+/// What `karte explain RULE` prints: what the rule detects, why it matters, how it decides
+/// (thresholds and their reasons), and how to fix the cause. Every rule module has one, named
+/// `INFO`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// The stable id, as in findings.
+    pub id: &'static str,
+    pub title_en: &'static str,
+    pub title_ja: &'static str,
+    /// Several paragraphs, plain text.
+    pub explain_en: &'static str,
+    pub explain_ja: &'static str,
+}
+
+impl RuleInfo {
+    pub fn title(&self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::En => self.title_en,
+            crate::Lang::Ja => self.title_ja,
+        }
+    }
+
+    pub fn explain(&self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::En => self.explain_en,
+            crate::Lang::Ja => self.explain_ja,
+        }
+    }
+}

@@ -7,5 +7,5 @@ pub mod finding;
 pub mod lang;
 pub mod rules;
 
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, RuleInfo, Severity};
 pub use lang::Lang;
