@@ -30,7 +30,9 @@ pub fn run(args: Args) -> CmdResult {
             writeln!(out)?;
         }
         Format::Prometheus => {
-            return Err(super::CliError::new("prometheus output is not built yet"));
+            let mut e = karte_expo::Exposition::new();
+            karte_expo::node::write(&snap, &mut e);
+            out.write_all(e.render().as_bytes())?;
         }
     }
     Ok(0)
