@@ -65,6 +65,27 @@ impl MemTree {
     pub fn insert(&mut self, path: &str, data: Vec<u8>) {
         self.files.insert(path.trim_matches('/').to_string(), data);
     }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// A file's content as text, if held.
+    pub fn text(&self, path: &str) -> Option<String> {
+        self.files
+            .get(path.trim_matches('/'))
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    /// Paths and contents, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
 }
 
 /// Where files are read from.
