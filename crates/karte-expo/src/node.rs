@@ -34,7 +34,7 @@ pub fn disk_ignored(name: &str) -> bool {
         // nvme\d+n\d+p\d+
         let b = rest.as_bytes();
         let mut i = 0;
-        let mut digits = |i: &mut usize| {
+        let digits = |i: &mut usize| {
             let s = *i;
             while *i < b.len() && b[*i].is_ascii_digit() {
                 *i += 1;

@@ -10,5 +10,5 @@ pub mod snapshot;
 pub mod time;
 
 pub use interval::{CpuShares, DiskRate, Interval, NetRate, ProcessRate};
-pub use read::{ReadOptions, read_snapshot};
+pub use read::{Parts, ReadOptions, read_snapshot};
 pub use snapshot::{CgroupMemory, HostFacts, NetInterface, Process, Snapshot};

@@ -5,16 +5,67 @@ use karte_procfs as p;
 use karte_source::{ReadError, Root};
 use std::collections::BTreeSet;
 
+/// Which parts of a host to read. Everything by default; an exporter scrape or a benchmark
+/// against a peer reads only what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// /proc/{stat,uptime,loadavg,meminfo,vmstat} and the host names (always cheap).
+    pub core: bool,
+    pub diskstats: bool,
+    pub net_dev: bool,
+    pub pressure: bool,
+    /// /sys/class/net/*: addresses, link state, error counters.
+    pub interfaces: bool,
+    /// /sys/block/*/queue/rotational.
+    pub block_devices: bool,
+    /// udev properties of disks (only the Prometheus output uses them).
+    pub udev: bool,
+    pub numa: bool,
+    /// /proc/net/arp, /proc/modules, sysctls, ipmi_si parameters, /proc/schedstat.
+    pub misc: bool,
+    /// Every process under /proc.
+    pub processes: bool,
+    /// Per-cgroup memory files for the cgroups that processes are in.
+    pub cgroups: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts = Parts {
+        core: true,
+        diskstats: true,
+        net_dev: true,
+        pressure: true,
+        interfaces: true,
+        block_devices: true,
+        udev: true,
+        numa: true,
+        misc: true,
+        processes: true,
+        cgroups: true,
+    };
+
+    /// What node_exporter's cpu, meminfo, loadavg, diskstats, netdev, vmstat and stat
+    /// collectors read (plus pressure), for the exporter and for a fair benchmark against it.
+    pub const EXPORTER: Parts = Parts {
+        core: true,
+        diskstats: true,
+        net_dev: true,
+        pressure: true,
+        interfaces: false,
+        block_devices: false,
+        udev: false,
+        numa: false,
+        misc: false,
+        processes: false,
+        cgroups: false,
+    };
+}
+
 /// What to read, and facts the caller knows better than the files (live: from sysconf; a
 /// bundle: from meta.json).
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
-    /// Read every process under /proc.
-    pub processes: bool,
-    /// Read udev properties of disks (only the Prometheus output uses them).
-    pub udev: bool,
-    /// Read per-cgroup memory files for the cgroups that processes are in.
-    pub cgroups: bool,
+    pub parts: Parts,
     pub user_hz: Option<u32>,
     pub page_size_bytes: Option<u32>,
     pub unix_secs: Option<f64>,
@@ -25,9 +76,7 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            processes: true,
-            udev: true,
-            cgroups: true,
+            parts: Parts::ALL,
             user_hz: None,
             page_size_bytes: None,
             unix_secs: None,
@@ -78,10 +127,10 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads a text file every Linux has; a note when it cannot be read.
-    fn required(&mut self, rel: &str) -> Option<String> {
+    /// Reads and parses a text file every Linux has; a note when it cannot be read.
+    fn required<T>(&mut self, rel: &str, parse: impl FnOnce(&str) -> T) -> Option<T> {
         match self.root.read_into(rel, &mut self.buf) {
-            Ok(()) => Some(as_text(&mut self.buf).to_string()),
+            Ok(()) => Some(parse(as_text(&mut self.buf))),
             Err(e) => {
                 self.notes.push(format!("{rel}: {e}"));
                 None
@@ -114,98 +163,104 @@ pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
     };
     let mut s = Snapshot::default();
 
+    let parts = opts.parts;
+    let mut name = |file: &str, given: &Option<String>| {
+        given.clone().or_else(|| {
+            if parts.misc {
+                r.text(file).map(|t| t.trim().to_string())
+            } else {
+                None
+            }
+        })
+    };
     s.host = HostFacts {
-        hostname: opts.hostname.clone().or_else(|| {
-            r.text("proc/sys/kernel/hostname")
-                .map(|t| t.trim().to_string())
-        }),
-        kernel: opts.kernel.clone().or_else(|| {
-            r.text("proc/sys/kernel/osrelease")
-                .map(|t| t.trim().to_string())
-        }),
+        hostname: name("proc/sys/kernel/hostname", &opts.hostname),
+        kernel: name("proc/sys/kernel/osrelease", &opts.kernel),
         user_hz: opts.user_hz.unwrap_or(DEFAULT_USER_HZ),
         user_hz_known: opts.user_hz.is_some(),
         page_size_bytes: opts.page_size_bytes.unwrap_or(DEFAULT_PAGE_SIZE),
         unix_secs: opts.unix_secs,
     };
 
-    if let Some(t) = r.required("proc/uptime") {
-        match p::uptime::parse(&t) {
-            Ok(u) => s.uptime = Some(u),
-            Err(e) => r.notes.push(format!("proc/uptime: {e}")),
+    if parts.core {
+        read_core(&mut r, &mut s);
+    }
+    if parts.diskstats {
+        if let Some(t) = r.text("proc/diskstats") {
+            let d = p::diskstats::parse(t);
+            skipped_note(&mut r.notes, "proc/diskstats", d.skipped_lines);
+            s.diskstats = Some(d);
         }
     }
-    if let Some(t) = r.required("proc/stat") {
-        let st = p::stat::parse(&t);
-        skipped_note(&mut r.notes, "proc/stat", st.skipped_lines);
-        s.stat = Some(st);
-    }
-    if let Some(t) = r.required("proc/loadavg") {
-        match p::loadavg::parse(&t) {
-            Ok(l) => s.loadavg = Some(l),
-            Err(e) => r.notes.push(format!("proc/loadavg: {e}")),
+    if parts.net_dev {
+        if let Some(t) = r.text("proc/net/dev") {
+            let d = p::net_dev::parse(t);
+            skipped_note(&mut r.notes, "proc/net/dev", d.skipped_lines);
+            s.netdev = Some(d);
         }
     }
-    if let Some(t) = r.required("proc/meminfo") {
-        let m = p::meminfo::parse(&t);
-        skipped_note(&mut r.notes, "proc/meminfo", m.skipped_lines);
-        s.meminfo = Some(m);
-    }
-    if let Some(t) = r.required("proc/vmstat") {
-        let v = p::vmstat::parse(&t);
-        skipped_note(&mut r.notes, "proc/vmstat", v.skipped_lines);
-        s.vmstat = Some(v);
-    }
-    if let Some(t) = r.text("proc/diskstats") {
-        let d = p::diskstats::parse(t);
-        skipped_note(&mut r.notes, "proc/diskstats", d.skipped_lines);
-        s.diskstats = Some(d);
-    }
-    if let Some(t) = r.text("proc/net/dev") {
-        let d = p::net_dev::parse(t);
-        skipped_note(&mut r.notes, "proc/net/dev", d.skipped_lines);
-        s.netdev = Some(d);
-    }
-    s.pressure.cpu = r.text("proc/pressure/cpu").map(p::pressure::parse);
-    s.pressure.memory = r.text("proc/pressure/memory").map(p::pressure::parse);
-    s.pressure.io = r.text("proc/pressure/io").map(p::pressure::parse);
-    s.pressure.irq = r.text("proc/pressure/irq").map(p::pressure::parse);
-    if s.pressure.cpu.is_none() && s.pressure.memory.is_none() {
-        r.notes.push("pressure stall information (PSI) is not available (kernel before 4.20, or booted without psi=1)".into());
-    }
-    s.arp = r
-        .text("proc/net/arp")
-        .map(p::net_arp::parse)
-        .unwrap_or_default();
-    s.modules = r
-        .text("proc/modules")
-        .map(p::modules::parse)
-        .unwrap_or_default();
-    s.schedstat_jiffies = r
-        .text("proc/schedstat")
-        .and_then(p::schedstat::parse_jiffies);
-    for (name, rel) in p::sysctl::KNOWN {
-        if let Some(v) = r
-            .text(&format!("proc/sys/{rel}"))
-            .and_then(p::sysctl::parse_value)
-        {
-            s.sysctls.values.push((name.to_string(), v));
+    if parts.pressure {
+        s.pressure.cpu = r.text("proc/pressure/cpu").map(p::pressure::parse);
+        s.pressure.memory = r.text("proc/pressure/memory").map(p::pressure::parse);
+        s.pressure.io = r.text("proc/pressure/io").map(p::pressure::parse);
+        s.pressure.irq = r.text("proc/pressure/irq").map(p::pressure::parse);
+        if s.pressure.cpu.is_none() && s.pressure.memory.is_none() {
+            r.notes.push("pressure stall information (PSI) is not available (kernel before 4.20, or booted without psi=1)".into());
         }
     }
-
-    s.interfaces = read_interfaces(&mut r);
-    s.block_devices = read_block_devices(&mut r, s.diskstats.as_ref(), opts.udev);
-    s.numa = read_numa(&mut r);
-    s.ipmi = read_ipmi(&mut r, &s.modules);
-
-    if opts.processes {
+    if parts.misc {
+        s.arp = r.text("proc/net/arp").map(p::net_arp::parse).unwrap_or_default();
+        s.modules = r.text("proc/modules").map(p::modules::parse).unwrap_or_default();
+        s.schedstat_jiffies = r.text("proc/schedstat").and_then(p::schedstat::parse_jiffies);
+        for (name, rel) in p::sysctl::KNOWN {
+            if let Some(v) = r.text(&format!("proc/sys/{rel}")).and_then(p::sysctl::parse_value) {
+                s.sysctls.values.push((name.to_string(), v));
+            }
+        }
+        s.ipmi = read_ipmi(&mut r, &s.modules);
+    }
+    if parts.interfaces {
+        s.interfaces = read_interfaces(&mut r);
+    }
+    if parts.block_devices || parts.udev {
+        s.block_devices = read_block_devices(&mut r, s.diskstats.as_ref(), parts);
+    }
+    if parts.numa {
+        s.numa = read_numa(&mut r);
+    }
+    if parts.processes {
         s.processes = read_processes(&mut r);
     }
-    if opts.cgroups {
+    if parts.cgroups {
         s.cgroups = read_cgroups(&mut r, &s.processes);
     }
     s.notes = r.notes;
     s
+}
+
+fn read_core(r: &mut Reader, s: &mut Snapshot) {
+    match r.required("proc/uptime", p::uptime::parse) {
+        Some(Ok(u)) => s.uptime = Some(u),
+        Some(Err(e)) => r.notes.push(format!("proc/uptime: {e}")),
+        None => {}
+    }
+    if let Some(st) = r.required("proc/stat", p::stat::parse) {
+        skipped_note(&mut r.notes, "proc/stat", st.skipped_lines);
+        s.stat = Some(st);
+    }
+    match r.required("proc/loadavg", p::loadavg::parse) {
+        Some(Ok(l)) => s.loadavg = Some(l),
+        Some(Err(e)) => r.notes.push(format!("proc/loadavg: {e}")),
+        None => {}
+    }
+    if let Some(m) = r.required("proc/meminfo", p::meminfo::parse) {
+        skipped_note(&mut r.notes, "proc/meminfo", m.skipped_lines);
+        s.meminfo = Some(m);
+    }
+    if let Some(v) = r.required("proc/vmstat", p::vmstat::parse) {
+        skipped_note(&mut r.notes, "proc/vmstat", v.skipped_lines);
+        s.vmstat = Some(v);
+    }
 }
 
 fn read_interfaces(r: &mut Reader) -> Vec<NetInterface> {
@@ -263,7 +318,7 @@ fn read_interfaces(r: &mut Reader) -> Vec<NetInterface> {
 fn read_block_devices(
     r: &mut Reader,
     disks: Option<&p::diskstats::DiskStats>,
-    udev: bool,
+    parts: Parts,
 ) -> Vec<BlockDevice> {
     let Some(disks) = disks else {
         return Vec::new();
@@ -271,20 +326,20 @@ fn read_block_devices(
     let mut out = Vec::new();
     for d in &disks.disks {
         // Whole disks only: partitions have no queue/ directory.
-        let rot = r
-            .text(&format!("sys/block/{}/queue/rotational", d.name))
-            .and_then(p::netclass::parse_u64);
+        let rot = if parts.block_devices {
+            r.text(&format!("sys/block/{}/queue/rotational", d.name))
+                .and_then(p::netclass::parse_u64)
+        } else {
+            None
+        };
         let mut props = Vec::new();
-        if udev {
+        if parts.udev {
             let id = format!("b{}:{}", d.major, d.minor);
             // run/udev/data on a live host; udev/data in node_exporter's fixture layout.
-            let text = r
-                .text(&format!("run/udev/data/{id}"))
-                .map(str::to_string)
-                .or_else(|| r.text(&format!("udev/data/{id}")).map(str::to_string));
-            if let Some(t) = text {
-                props = p::udev::parse_properties(&t);
-            }
+            let live = r.text(&format!("run/udev/data/{id}")).map(p::udev::parse_properties);
+            props = live
+                .or_else(|| r.text(&format!("udev/data/{id}")).map(p::udev::parse_properties))
+                .unwrap_or_default();
         }
         if rot.is_some() || !props.is_empty() {
             out.push(BlockDevice {
@@ -344,6 +399,12 @@ fn read_ipmi(r: &mut Reader, modules: &[p::modules::Module]) -> IpmiState {
     st
 }
 
+/// Processes whose OOM score and cgroup are read: the largest by resident memory (the OOM
+/// killer's candidates and the usual suspects of memory pressure) plus every D-state task. Reading
+/// them for all processes would double the cost of a snapshot on a busy host for facts that
+/// matter only for these.
+pub const DETAIL_TOP_RSS: usize = 32;
+
 fn read_processes(r: &mut Reader) -> Vec<Process> {
     let names = match r.root.list("proc") {
         Ok(n) => n,
@@ -359,9 +420,7 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
     let mut malformed = 0usize;
     let mut buf = std::mem::take(&mut r.buf);
     for pid in pids {
-        let Ok(dir) = r.root.open_dir(&format!("proc/{pid}")) else {
-            continue;
-        };
+        let Ok(dir) = r.root.open_dir(&format!("proc/{pid}")) else { continue };
         // A process that exits between the listing and this read is normal: skip it quietly.
         match dir.read_into("stat", &mut buf) {
             Ok(()) => {}
@@ -378,33 +437,36 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
                 continue;
             }
         };
-        let mut proc_ = Process {
-            stat,
-            status: None,
-            cmdline: None,
-            wchan: None,
-            oom_score: None,
-            oom_score_adj: None,
-            cgroup: None,
-        };
-        if proc_.stat.state == p::pid_stat::TaskState::DiskSleep {
-            if dir.read_into("wchan", &mut buf).is_ok() {
-                proc_.wchan = p::cmdline::parse_wchan(as_text(&mut buf));
-            }
+        let mut proc_ = Process { stat, status: None, cmdline: None, wchan: None, oom_score: None, oom_score_adj: None, cgroup: None };
+        if proc_.stat.state == p::pid_stat::TaskState::DiskSleep && dir.read_into("wchan", &mut buf).is_ok() {
+            proc_.wchan = p::cmdline::parse_wchan(as_text(&mut buf));
         }
         if proc_.is_kernel_thread() {
             // Kernel threads have no argv, no user cgroup and are never OOM victims: their
             // stat says all karte needs, and hosts have hundreds of them.
             proc_.cmdline = Some(String::new());
-            out.push(proc_);
-            continue;
+        } else {
+            if dir.read_into("status", &mut buf).is_ok() {
+                proc_.status = Some(p::pid_status::parse(as_text(&mut buf)));
+            }
+            if dir.read_into("cmdline", &mut buf).is_ok() {
+                proc_.cmdline = Some(p::cmdline::parse_cmdline(&buf));
+            }
         }
-        if dir.read_into("status", &mut buf).is_ok() {
-            proc_.status = Some(p::pid_status::parse(as_text(&mut buf)));
-        }
-        if dir.read_into("cmdline", &mut buf).is_ok() {
-            proc_.cmdline = Some(p::cmdline::parse_cmdline(&buf));
-        }
+        out.push(proc_);
+    }
+    // Details for the processes that matter (see DETAIL_TOP_RSS).
+    let mut by_rss: Vec<usize> = (0..out.len()).filter(|i| !out[*i].is_kernel_thread()).collect();
+    by_rss.sort_by_key(|i| std::cmp::Reverse(out[*i].stat.rss_pages));
+    let mut detail: Vec<usize> = by_rss.into_iter().take(DETAIL_TOP_RSS).collect();
+    detail.extend((0..out.len()).filter(|i| out[*i].stat.state == p::pid_stat::TaskState::DiskSleep && !out[*i].is_kernel_thread()));
+    detail.sort_unstable();
+    detail.dedup();
+    for i in detail {
+        // Opened again rather than kept open: thousands of open directories would run into the
+        // file-descriptor limit.
+        let proc_ = &mut out[i];
+        let Ok(dir) = r.root.open_dir(&format!("proc/{}", proc_.pid())) else { continue };
         if dir.read_into("oom_score", &mut buf).is_ok() {
             proc_.oom_score = p::cmdline::parse_int(as_text(&mut buf));
         }
@@ -414,18 +476,13 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
         if dir.read_into("cgroup", &mut buf).is_ok() {
             proc_.cgroup = Some(p::cgroup::parse(as_text(&mut buf)));
         }
-        out.push(proc_);
     }
     r.buf = buf;
     if denied > 0 {
-        r.notes.push(format!(
-            "{denied} process(es) could not be read (permission denied)"
-        ));
+        r.notes.push(format!("{denied} process(es) could not be read (permission denied)"));
     }
     if malformed > 0 {
-        r.notes.push(format!(
-            "{malformed} process(es) had a malformed stat file and were skipped"
-        ));
+        r.notes.push(format!("{malformed} process(es) had a malformed stat file and were skipped"));
     }
     out
 }
@@ -448,8 +505,17 @@ fn read_cgroups(r: &mut Reader, processes: &[Process]) -> Vec<CgroupMemory> {
             cg.memory_v1.as_deref()
         };
         if let Some(path) = path {
-            if path != "/" && !path.contains("..") {
-                paths.insert(path);
+            if path.contains("..") {
+                continue;
+            }
+            // The limit that bites may be set on an ancestor (a slice): read them all.
+            let mut p = path;
+            while p != "/" && !p.is_empty() {
+                paths.insert(p);
+                p = match p.rfind('/') {
+                    Some(0) | None => "/",
+                    Some(i) => &p[..i],
+                };
             }
         }
     }

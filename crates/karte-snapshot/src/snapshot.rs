@@ -43,6 +43,8 @@ pub struct Process {
     pub cmdline: Option<String>,
     /// What a D-state task waits in (read only for D tasks: it is only meaningful then).
     pub wchan: Option<String>,
+    /// OOM score and cgroup are read for the largest processes and D-state tasks only
+    /// (`read::DETAIL_TOP_RSS`); `None` elsewhere means "not read".
     pub oom_score: Option<i64>,
     pub oom_score_adj: Option<i64>,
     pub cgroup: Option<PidCgroup>,
