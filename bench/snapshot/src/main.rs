@@ -38,7 +38,11 @@ fn median(v: &mut [f64]) -> f64 {
         return f64::NAN;
     }
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Runs `f` `runs` times; returns median wall and median CPU seconds.
@@ -61,7 +65,12 @@ fn measure_cmd(runs: usize, argv: &[&str]) -> Option<(f64, f64)> {
     let mut cpu = Vec::new();
     for _ in 0..runs {
         let t0 = Instant::now();
-        let child = Command::new(argv[0]).args(&argv[1..]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+        let child = Command::new(argv[0])
+            .args(&argv[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
         let pid = child.id() as libc::pid_t;
         // SAFETY: wait4 on our own child; the rusage struct is written by the kernel.
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -97,7 +106,10 @@ fn floor_read(paths: &[String], buf: &mut Vec<u8>) -> usize {
 fn recorded_paths(opts: &ReadOptions) -> Vec<String> {
     let rec = Arc::new(Mutex::new(MemTree::default()));
     let _ = read_snapshot(&Root::live().recording(rec.clone()), opts);
-    let t = rec.lock().map(|t| t.iter().map(|(p, _)| format!("/{p}")).collect()).unwrap_or_default();
+    let t = rec
+        .lock()
+        .map(|t| t.iter().map(|(p, _)| format!("/{p}")).collect())
+        .unwrap_or_default();
     t
 }
 
@@ -117,7 +129,12 @@ impl Drop for Sleepers {
 fn spawn_sleepers(n: usize) -> Sleepers {
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
-        match Command::new("sleep").arg("3600").stdin(Stdio::null()).stdout(Stdio::null()).spawn() {
+        match Command::new("sleep")
+            .arg("3600")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+        {
             Ok(c) => v.push(c),
             Err(e) => {
                 eprintln!("could only start {} sleepers: {e}", v.len());
@@ -130,7 +147,16 @@ fn spawn_sleepers(n: usize) -> Sleepers {
 
 fn process_count() -> usize {
     std::fs::read_dir("/proc")
-        .map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit())).count())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
+                })
+                .count()
+        })
         .unwrap_or(0)
 }
 
@@ -159,21 +185,42 @@ fn snapshot_vs_floor(runs: usize, karte: Option<&str>) {
         floor_w.push(w);
         floor_c.push(c);
     }
-    let (sw, sc, fw, fc) = (median(&mut snap_w), median(&mut snap_c), median(&mut floor_w), median(&mut floor_c));
+    let (sw, sc, fw, fc) = (
+        median(&mut snap_w),
+        median(&mut snap_c),
+        median(&mut floor_w),
+        median(&mut floor_c),
+    );
     println!(
         "  full snapshot     wall {:8.2} ms  cpu {:8.2} ms   ({} files)",
         sw * 1e3,
         sc * 1e3,
         paths.len()
     );
-    println!("  floor (same files) wall {:8.2} ms  cpu {:8.2} ms", fw * 1e3, fc * 1e3);
-    println!("  ratio snapshot/floor: wall {:.2}x  cpu {:.2}x   (target <= 1.5x)", sw / fw, sc / fc);
+    println!(
+        "  floor (same files) wall {:8.2} ms  cpu {:8.2} ms",
+        fw * 1e3,
+        fc * 1e3
+    );
+    println!(
+        "  ratio snapshot/floor: wall {:.2}x  cpu {:.2}x   (target <= 1.5x)",
+        sw / fw,
+        sc / fc
+    );
     if let Some((pw, pc)) = measure_cmd(runs, &["ps", "-eo", "pid,stat,ni,pcpu,comm"]) {
-        println!("  ps -eo pid,stat,ni,pcpu,comm  wall {:8.2} ms  cpu {:8.2} ms", pw * 1e3, pc * 1e3);
+        println!(
+            "  ps -eo pid,stat,ni,pcpu,comm  wall {:8.2} ms  cpu {:8.2} ms",
+            pw * 1e3,
+            pc * 1e3
+        );
         println!("  ratio snapshot(in-process)/ps: wall {:.2}x", sw / pw);
         if let Some(k) = karte {
             if let Some((kw, kc)) = measure_cmd(runs, &[k, "snapshot", "--format", "json"]) {
-                println!("  karte snapshot --format json (whole command, JSON of everything) wall {:8.2} ms  cpu {:8.2} ms", kw * 1e3, kc * 1e3);
+                println!(
+                    "  karte snapshot --format json (whole command, JSON of everything) wall {:8.2} ms  cpu {:8.2} ms",
+                    kw * 1e3,
+                    kc * 1e3
+                );
                 println!("  ratio whole karte command/ps: wall {:.2}x", kw / pw);
             }
         }
@@ -218,7 +265,9 @@ fn vs_node_exporter(scrapes: usize) {
         .stderr(Stdio::null())
         .spawn();
     let Ok(mut child) = child else {
-        println!("  node_exporter: not installed (apt-get install prometheus-node-exporter); skipped");
+        println!(
+            "  node_exporter: not installed (apt-get install prometheus-node-exporter); skipped"
+        );
         return;
     };
     let mut up = false;
@@ -243,7 +292,10 @@ fn vs_node_exporter(scrapes: usize) {
     // 10 ms, so many scrapes are needed), repeated to take a median.
     let mut ne = Vec::new();
     let mut kt = Vec::new();
-    let opts = ReadOptions { parts: Parts::EXPORTER, ..ReadOptions::live() };
+    let opts = ReadOptions {
+        parts: Parts::EXPORTER,
+        ..ReadOptions::live()
+    };
     let mut bytes = 0;
     for _ in 0..5 {
         let c0 = proc_cpu_secs(pid).unwrap_or(0.0);
@@ -254,7 +306,13 @@ fn vs_node_exporter(scrapes: usize) {
         ne.push((c1 - c0) / scrapes as f64);
         let (_, c) = measure(1, || {
             for _ in 0..scrapes {
-                let s = read_snapshot(&Root::live(), &ReadOptions { unix_secs: None, ..opts.clone() });
+                let s = read_snapshot(
+                    &Root::live(),
+                    &ReadOptions {
+                        unix_secs: None,
+                        ..opts.clone()
+                    },
+                );
                 let mut e = karte_expo::Exposition::new();
                 karte_expo::node::write(&s, &mut e);
                 std::hint::black_box(e.render());
@@ -265,8 +323,14 @@ fn vs_node_exporter(scrapes: usize) {
     let _ = child.kill();
     let _ = child.wait();
     let (n, k) = (median(&mut ne), median(&mut kt));
-    println!("  node_exporter CPU per scrape (cpu,meminfo,loadavg,diskstats,netdev,vmstat,stat): {:.3} ms  ({bytes} bytes)", n * 1e3);
-    println!("  karte CPU per reading+render of the same families:                                {:.3} ms", k * 1e3);
+    println!(
+        "  node_exporter CPU per scrape (cpu,meminfo,loadavg,diskstats,netdev,vmstat,stat): {:.3} ms  ({bytes} bytes)",
+        n * 1e3
+    );
+    println!(
+        "  karte CPU per reading+render of the same families:                                {:.3} ms",
+        k * 1e3
+    );
     println!("  ratio karte/node_exporter: {:.3}  (target <= 0.2)", k / n);
 }
 
@@ -284,12 +348,16 @@ fn main() {
             "--scrapes" => scrapes = val().parse().unwrap_or(scrapes),
             "--karte" => karte = Some(val()),
             _ => {
-                eprintln!("usage: karte-bench-snapshot [--runs N] [--extra-procs N] [--scrapes N] [--karte PATH]");
+                eprintln!(
+                    "usage: karte-bench-snapshot [--runs N] [--extra-procs N] [--scrapes N] [--karte PATH]"
+                );
                 std::process::exit(2);
             }
         }
     }
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!("karte snapshot benchmark: {cpus} CPUs, medians of {runs} runs");
     println!("\n[1] normal process count ({} processes)", process_count());
     snapshot_vs_floor(runs, karte.as_deref());
@@ -298,7 +366,11 @@ fn main() {
     if extra > 0 {
         let sleepers = spawn_sleepers(extra);
         std::thread::sleep(Duration::from_millis(500));
-        println!("\n[3] with {} extra sleeping processes ({} processes)", sleepers.0.len(), process_count());
+        println!(
+            "\n[3] with {} extra sleeping processes ({} processes)",
+            sleepers.0.len(),
+            process_count()
+        );
         snapshot_vs_floor(runs, karte.as_deref());
         drop(sleepers);
     }

@@ -5,6 +5,7 @@
 //! Grafana dashboards work unchanged. [`Exposition`] gathers families and renders them sorted by
 //! name with samples sorted by labels, as the Go client does.
 
+pub mod karte;
 pub mod node;
 
 use std::collections::BTreeMap;

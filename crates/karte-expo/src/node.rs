@@ -8,52 +8,12 @@
 use crate::{Exposition, MetricType};
 use karte_snapshot::Snapshot;
 
-/// node_exporter's default `--collector.diskstats.ignored-devices` (v1.5.0): partitions of
-/// common disks, RAM disks, loops and floppies.
+/// node_exporter's default `--collector.diskstats.ignored-devices` (v1.5.0):
+/// `^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$` — partitions of common disks, RAM disks,
+/// loops and floppies.
 pub fn disk_ignored(name: &str) -> bool {
-    // ^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$
-    let digits_tail = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    for p in ["ram", "loop", "fd"] {
-        if let Some(rest) = name.strip_prefix(p) {
-            if digits_tail(rest) {
-                return true;
-            }
-        }
-    }
-    for p in ["hd", "sd", "vd", "xvd"] {
-        if let Some(rest) = name.strip_prefix(p) {
-            let mut it = rest.chars();
-            if let Some(c) = it.next() {
-                if c.is_ascii_lowercase() && digits_tail(it.as_str()) {
-                    return true;
-                }
-            }
-        }
-    }
-    if let Some(rest) = name.strip_prefix("nvme") {
-        // nvme\d+n\d+p\d+
-        let b = rest.as_bytes();
-        let mut i = 0;
-        let digits = |i: &mut usize| {
-            let s = *i;
-            while *i < b.len() && b[*i].is_ascii_digit() {
-                *i += 1;
-            }
-            *i > s
-        };
-        if digits(&mut i) && i < b.len() && b[i] == b'n' {
-            i += 1;
-            if digits(&mut i) && i < b.len() && b[i] == b'p' {
-                i += 1;
-                let s = i;
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                return i > s && i == b.len();
-            }
-        }
-    }
-    false
+    use karte_procfs::diskstats::{is_virtual_noise, looks_like_partition};
+    is_virtual_noise(name) || looks_like_partition(name)
 }
 
 /// node_exporter's vmstat default `--collector.vmstat.fields` (v1.5.0):

@@ -140,6 +140,38 @@ fn parse_line(line: &str) -> Option<DiskStat> {
     })
 }
 
+/// Whether a device name is a partition of a common disk by the kernel's naming: `sda1`,
+/// `vdb2`, `xvda1`, `hdc3`, `nvme0n1p2` (node_exporter's default exclusion uses the same
+/// pattern). Other devices (`mmcblk0p1`, `dm-0`, `md0`) are not judged by name.
+pub fn looks_like_partition(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    for p in ["hd", "sd", "vd", "xvd"] {
+        if let Some(rest) = name.strip_prefix(p) {
+            let mut it = rest.chars();
+            if it.next().is_some_and(|c| c.is_ascii_lowercase()) && digits(it.as_str()) {
+                return true;
+            }
+        }
+    }
+    // nvme<ctrl>n<ns>p<part>
+    if let Some(rest) = name.strip_prefix("nvme") {
+        if let Some((ctrl, rest)) = rest.split_once('n') {
+            if let Some((ns, part)) = rest.split_once('p') {
+                return digits(ctrl) && digits(ns) && digits(part);
+            }
+        }
+    }
+    false
+}
+
+/// RAM disks, loop devices and floppies: never worth judging or exporting.
+pub fn is_virtual_noise(name: &str) -> bool {
+    ["ram", "loop", "fd"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +201,26 @@ mod tests {
         let d = parse("8 0 sda 1 2 3\n8 0 sdb 1 2 3 4 5 6 7 8 9 10 11 12\n");
         assert!(d.disks.is_empty());
         assert_eq!(d.skipped_lines, 2);
+    }
+
+    #[test]
+    fn partition_names() {
+        for d in ["sda1", "vda2", "xvdb3", "hda1", "nvme0n1p2"] {
+            assert!(looks_like_partition(d), "{d}");
+        }
+        for d in [
+            "sda",
+            "nvme0n1",
+            "mmcblk0p1",
+            "dm-0",
+            "vda",
+            "sr0",
+            "md0",
+            "nvme0n1p",
+        ] {
+            assert!(!looks_like_partition(d), "{d}");
+        }
+        assert!(is_virtual_noise("loop7") && is_virtual_noise("ram0") && !is_virtual_noise("loop"));
     }
 
     #[test]

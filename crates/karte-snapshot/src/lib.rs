@@ -7,6 +7,7 @@
 pub mod interval;
 pub mod read;
 pub mod snapshot;
+pub mod summary;
 pub mod time;
 
 pub use interval::{CpuShares, DiskRate, Interval, NetRate, ProcessRate};

@@ -209,11 +209,22 @@ pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
         }
     }
     if parts.misc {
-        s.arp = r.text("proc/net/arp").map(p::net_arp::parse).unwrap_or_default();
-        s.modules = r.text("proc/modules").map(p::modules::parse).unwrap_or_default();
-        s.schedstat_jiffies = r.text("proc/schedstat").and_then(p::schedstat::parse_jiffies);
+        s.arp = r
+            .text("proc/net/arp")
+            .map(p::net_arp::parse)
+            .unwrap_or_default();
+        s.modules = r
+            .text("proc/modules")
+            .map(p::modules::parse)
+            .unwrap_or_default();
+        s.schedstat_jiffies = r
+            .text("proc/schedstat")
+            .and_then(p::schedstat::parse_jiffies);
         for (name, rel) in p::sysctl::KNOWN {
-            if let Some(v) = r.text(&format!("proc/sys/{rel}")).and_then(p::sysctl::parse_value) {
+            if let Some(v) = r
+                .text(&format!("proc/sys/{rel}"))
+                .and_then(p::sysctl::parse_value)
+            {
                 s.sysctls.values.push((name.to_string(), v));
             }
         }
@@ -336,9 +347,14 @@ fn read_block_devices(
         if parts.udev {
             let id = format!("b{}:{}", d.major, d.minor);
             // run/udev/data on a live host; udev/data in node_exporter's fixture layout.
-            let live = r.text(&format!("run/udev/data/{id}")).map(p::udev::parse_properties);
+            let live = r
+                .text(&format!("run/udev/data/{id}"))
+                .map(p::udev::parse_properties);
             props = live
-                .or_else(|| r.text(&format!("udev/data/{id}")).map(p::udev::parse_properties))
+                .or_else(|| {
+                    r.text(&format!("udev/data/{id}"))
+                        .map(p::udev::parse_properties)
+                })
                 .unwrap_or_default();
         }
         if rot.is_some() || !props.is_empty() {
@@ -420,7 +436,9 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
     let mut malformed = 0usize;
     let mut buf = std::mem::take(&mut r.buf);
     for pid in pids {
-        let Ok(dir) = r.root.open_dir(&format!("proc/{pid}")) else { continue };
+        let Ok(dir) = r.root.open_dir(&format!("proc/{pid}")) else {
+            continue;
+        };
         // A process that exits between the listing and this read is normal: skip it quietly.
         match dir.read_into("stat", &mut buf) {
             Ok(()) => {}
@@ -437,8 +455,18 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
                 continue;
             }
         };
-        let mut proc_ = Process { stat, status: None, cmdline: None, wchan: None, oom_score: None, oom_score_adj: None, cgroup: None };
-        if proc_.stat.state == p::pid_stat::TaskState::DiskSleep && dir.read_into("wchan", &mut buf).is_ok() {
+        let mut proc_ = Process {
+            stat,
+            status: None,
+            cmdline: None,
+            wchan: None,
+            oom_score: None,
+            oom_score_adj: None,
+            cgroup: None,
+        };
+        if proc_.stat.state == p::pid_stat::TaskState::DiskSleep
+            && dir.read_into("wchan", &mut buf).is_ok()
+        {
             proc_.wchan = p::cmdline::parse_wchan(as_text(&mut buf));
         }
         if proc_.is_kernel_thread() {
@@ -456,17 +484,23 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
         out.push(proc_);
     }
     // Details for the processes that matter (see DETAIL_TOP_RSS).
-    let mut by_rss: Vec<usize> = (0..out.len()).filter(|i| !out[*i].is_kernel_thread()).collect();
+    let mut by_rss: Vec<usize> = (0..out.len())
+        .filter(|i| !out[*i].is_kernel_thread())
+        .collect();
     by_rss.sort_by_key(|i| std::cmp::Reverse(out[*i].stat.rss_pages));
     let mut detail: Vec<usize> = by_rss.into_iter().take(DETAIL_TOP_RSS).collect();
-    detail.extend((0..out.len()).filter(|i| out[*i].stat.state == p::pid_stat::TaskState::DiskSleep && !out[*i].is_kernel_thread()));
+    detail.extend((0..out.len()).filter(|i| {
+        out[*i].stat.state == p::pid_stat::TaskState::DiskSleep && !out[*i].is_kernel_thread()
+    }));
     detail.sort_unstable();
     detail.dedup();
     for i in detail {
         // Opened again rather than kept open: thousands of open directories would run into the
         // file-descriptor limit.
         let proc_ = &mut out[i];
-        let Ok(dir) = r.root.open_dir(&format!("proc/{}", proc_.pid())) else { continue };
+        let Ok(dir) = r.root.open_dir(&format!("proc/{}", proc_.pid())) else {
+            continue;
+        };
         if dir.read_into("oom_score", &mut buf).is_ok() {
             proc_.oom_score = p::cmdline::parse_int(as_text(&mut buf));
         }
@@ -479,10 +513,14 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
     }
     r.buf = buf;
     if denied > 0 {
-        r.notes.push(format!("{denied} process(es) could not be read (permission denied)"));
+        r.notes.push(format!(
+            "{denied} process(es) could not be read (permission denied)"
+        ));
     }
     if malformed > 0 {
-        r.notes.push(format!("{malformed} process(es) had a malformed stat file and were skipped"));
+        r.notes.push(format!(
+            "{malformed} process(es) had a malformed stat file and were skipped"
+        ));
     }
     out
 }

@@ -83,6 +83,18 @@ impl Process {
             _ => format!("[{}]", self.stat.comm),
         }
     }
+
+    /// [`Process::display_name`] cut to `max` characters (with `…`), for one-line evidence.
+    pub fn short_name(&self, max: usize) -> String {
+        let full = self.display_name();
+        if full.chars().count() <= max {
+            full
+        } else {
+            let mut s: String = full.chars().take(max.saturating_sub(1)).collect();
+            s.push('…');
+            s
+        }
+    }
 }
 
 /// One network interface from /sys/class/net.

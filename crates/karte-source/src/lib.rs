@@ -6,6 +6,7 @@
 //! ([`ReadError`]), never a crash.
 
 pub mod bundle;
+pub mod kmsg_device;
 pub mod root;
 
 pub use bundle::{Bundle, BundleMeta};

@@ -2,6 +2,8 @@
 //! sinks together. Each subcommand lives in its own module under `cmd/`.
 
 mod cmd;
+mod engine;
+mod render;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +19,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Diagnose a host: what is wrong, the evidence, and the fix (exit 0 OK, 1 warning, 2 critical, 3 unknown)
+    Doctor(cmd::doctor::Args),
+    /// Explain what a rule detects, why, and how to fix it
+    Explain(cmd::explain::Args),
     /// Capture this host twice into a bundle for offline diagnosis
     Collect(cmd::collect::Args),
     /// Print one reading of a host as JSON or Prometheus text
@@ -29,16 +35,33 @@ enum Command {
     /// Load average: simulate the kernel's computation, or analyze a series for periodic peaks
     #[command(subcommand)]
     Loadavg(cmd::loadavg::LoadavgCommand),
+    /// Record this host's history into the embedded store (a daemon; never forks)
+    Record(cmd::record::Args),
+    /// Replay or diagnose recorded history: a past moment, a period's findings, an HTML report
+    Report(cmd::report::Args),
+    /// Serve Prometheus metrics (node_exporter-compatible), findings, an API and a web dashboard
+    Serve(cmd::serve::Args),
+    /// Print Prometheus alerting rules for karte's findings and for node_exporter metrics
+    PrometheusRules(cmd::prometheus_rules::Args),
+    /// Live terminal view: findings, host health and the busiest processes
+    Top(cmd::top::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Doctor(a) => cmd::doctor::run(a),
+        Command::Explain(a) => cmd::explain::run(a),
         Command::Collect(a) => cmd::collect::run(a),
         Command::Snapshot(a) => cmd::snapshot::run(a),
         Command::Events(a) => cmd::events::run(a),
         Command::Net(c) => cmd::net::run(c),
         Command::Loadavg(c) => cmd::loadavg::run(c),
+        Command::Record(a) => cmd::record::run(a),
+        Command::Report(a) => cmd::report::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::PrometheusRules(a) => cmd::prometheus_rules::run(a),
+        Command::Top(a) => cmd::top::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -6,9 +6,9 @@
 
 use super::{CliError, CmdResult};
 use karte_snapshot::{ReadOptions, read_snapshot};
+use karte_source::Root;
 use karte_source::bundle::{BundleMeta, write_tar_gz};
 use karte_source::root::MemTree;
-use karte_source::Root;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -45,16 +45,24 @@ impl Progress {
 
 pub fn run(args: Args) -> CmdResult {
     if !(args.interval.is_finite() && (0.1..=3600.0).contains(&args.interval)) {
-        return Err(CliError::with_code("--interval must be between 0.1 and 3600 seconds", 2));
+        return Err(CliError::with_code(
+            "--interval must be between 0.1 and 3600 seconds",
+            2,
+        ));
     }
-    let progress = Progress { on: std::io::stderr().is_terminal() };
+    let progress = Progress {
+        on: std::io::stderr().is_terminal(),
+    };
     let live = Root::live();
     let mut trees = Vec::new();
     let mut times = Vec::new();
     let mut first_opts = None;
     for i in 0..2 {
         if i == 1 {
-            progress.say(&format!("karte collect: waiting {} s for the second reading…", args.interval));
+            progress.say(&format!(
+                "karte collect: waiting {} s for the second reading…",
+                args.interval
+            ));
             std::thread::sleep(Duration::from_secs_f64(args.interval));
         }
         progress.say(&format!("karte collect: reading {}/2…", i + 1));
@@ -70,14 +78,31 @@ pub fn run(args: Args) -> CmdResult {
         trees.push(tree);
     }
     let opts = first_opts.unwrap_or_else(ReadOptions::live);
-    let hostname = trees[0].text("proc/sys/kernel/hostname").map(|s| s.trim().to_string());
-    let kernel = trees[0].text("proc/sys/kernel/osrelease").map(|s| s.trim().to_string());
-    let hz = match (trees[0].text("proc/schedstat"), trees[1].text("proc/schedstat"), trees[0].text("proc/uptime"), trees[1].text("proc/uptime")) {
+    let hostname = trees[0]
+        .text("proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string());
+    let kernel = trees[0]
+        .text("proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string());
+    let hz = match (
+        trees[0].text("proc/schedstat"),
+        trees[1].text("proc/schedstat"),
+        trees[0].text("proc/uptime"),
+        trees[1].text("proc/uptime"),
+    ) {
         (Some(a), Some(b), Some(ua), Some(ub)) => {
-            let j = (karte_procfs::schedstat::parse_jiffies(&a), karte_procfs::schedstat::parse_jiffies(&b));
-            let u = (karte_procfs::uptime::parse(&ua).ok(), karte_procfs::uptime::parse(&ub).ok());
+            let j = (
+                karte_procfs::schedstat::parse_jiffies(&a),
+                karte_procfs::schedstat::parse_jiffies(&b),
+            );
+            let u = (
+                karte_procfs::uptime::parse(&ua).ok(),
+                karte_procfs::uptime::parse(&ub).ok(),
+            );
             match (j, u) {
-                ((Some(ja), Some(jb)), (Some(ua), Some(ub))) => karte_snapshot::interval::estimate_hz(ja, jb, ub.up_secs - ua.up_secs),
+                ((Some(ja), Some(jb)), (Some(ua), Some(ub))) => {
+                    karte_snapshot::interval::estimate_hz(ja, jb, ub.up_secs - ua.up_secs)
+                }
                 _ => None,
             }
         }
@@ -94,6 +119,18 @@ pub fn run(args: Args) -> CmdResult {
         privileged: Some(unsafe { libc::geteuid() } == 0),
         hz,
     };
+    // The kernel log: raw /dev/kmsg records, as they are (doctor parses them from the bundle).
+    let kmsg = match crate::engine::KernelLog::open(true) {
+        Ok(mut k) => {
+            let _ = k.read_available();
+            k.captured().map(<[u8]>::to_vec)
+        }
+        Err(e) => {
+            progress.done();
+            eprintln!("karte collect: the bundle will have no kernel log: {e}");
+            None
+        }
+    };
     progress.say("karte collect: writing…");
     let files: usize = trees.iter().map(|t| t.len()).sum();
     let readings: Vec<&MemTree> = trees.iter().collect();
@@ -102,21 +139,32 @@ pub fn run(args: Args) -> CmdResult {
     match &args.output {
         Some(p) if p.as_os_str() == "-" => {
             let mut out = std::io::stdout().lock();
-            write_tar_gz(&mut out, &readings, None, &meta, mtime)?;
+            write_tar_gz(&mut out, &readings, kmsg.as_deref(), &meta, mtime)?;
             progress.done();
-            eprintln!("karte collect: wrote the bundle of {host} to standard output ({files} files)");
+            eprintln!(
+                "karte collect: wrote the bundle of {host} to standard output ({files} files)"
+            );
         }
         _ => {
-            let path = args.output.clone().unwrap_or_else(|| default_name(host, mtime));
+            let path = args
+                .output
+                .clone()
+                .unwrap_or_else(|| default_name(host, mtime));
             let tmp = path.with_extension("partial");
-            let f = std::fs::File::create(&tmp).map_err(|e| CliError::new(format!("cannot write {}: {e}", tmp.display())))?;
+            let f = std::fs::File::create(&tmp)
+                .map_err(|e| CliError::new(format!("cannot write {}: {e}", tmp.display())))?;
             let mut w = std::io::BufWriter::new(f);
-            let res = write_tar_gz(&mut w, &readings, None, &meta, mtime).and_then(|_| w.flush());
+            let res = write_tar_gz(&mut w, &readings, kmsg.as_deref(), &meta, mtime)
+                .and_then(|_| w.flush());
             if let Err(e) = res {
                 let _ = std::fs::remove_file(&tmp);
-                return Err(CliError::new(format!("cannot write {}: {e}", path.display())));
+                return Err(CliError::new(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )));
             }
-            std::fs::rename(&tmp, &path).map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::rename(&tmp, &path)
+                .map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))?;
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             progress.done();
             eprintln!(
@@ -143,7 +191,19 @@ fn human_bytes(n: u64) -> String {
 
 /// `karte-HOST-YYYYmmdd-HHMMSS.tar.gz` in UTC; the host name is reduced to safe characters.
 fn default_name(host: &str, unix: u64) -> PathBuf {
-    let safe: String = host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).take(64).collect();
+    let safe: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
     let (y, mo, d, h, mi, s) = karte_snapshot::time::utc_parts(unix as i64);
-    PathBuf::from(format!("karte-{safe}-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}.tar.gz"))
+    PathBuf::from(format!(
+        "karte-{safe}-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}.tar.gz"
+    ))
 }

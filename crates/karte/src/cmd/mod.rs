@@ -2,10 +2,18 @@
 
 pub mod collect;
 pub mod common;
+pub mod doctor;
 pub mod events;
+pub mod explain;
+pub mod fleet;
 pub mod loadavg;
 pub mod net;
+pub mod prometheus_rules;
+pub mod record;
+pub mod report;
+pub mod serve;
 pub mod snapshot;
+pub mod top;
 
 /// A failed command: what to tell the user and the exit status.
 #[derive(Debug)]

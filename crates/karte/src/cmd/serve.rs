@@ -1,0 +1,172 @@
+//! `karte serve`: Prometheus metrics (node_exporter's families and karte's findings), a JSON API
+//! and a dashboard, from one small process that never forks. The server itself is the
+//! `karte-serve` crate; this module chooses the host, the engine and the security settings.
+
+use super::{CliError, CmdResult};
+use crate::engine::{Engine, kernel_log_address_findings};
+use karte_kmsg::Event;
+use karte_rules::Lang;
+use karte_serve::diagnoser::diagnose_both;
+use karte_serve::kmsg::KmsgFollower;
+use karte_serve::{Diagnoser, Options, RootDiagnoser, ScrapeSource, TickOutput, WebConfig};
+use karte_snapshot::{Parts, ReadOptions, Snapshot};
+use karte_source::Root;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on: IP:PORT, [IPv6]:PORT, HOST:PORT, or :PORT for every address.
+    /// Anything but loopback needs TLS or basic auth (--web-config) or --insecure
+    #[arg(long, value_name = "ADDR", default_value = karte_serve::DEFAULT_LISTEN)]
+    pub listen: String,
+    /// History store written by `karte record`, for the dashboard's charts (until the store is
+    /// connected, history is kept in memory for the last hour)
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// TLS certificate and key, and basic-auth users with bcrypt hashes, in node_exporter's
+    /// web-config format (tls_server_config, basic_auth_users)
+    #[arg(long, value_name = "FILE")]
+    pub web_config: Option<PathBuf>,
+    /// Allow listening beyond loopback without TLS or basic auth
+    #[arg(long)]
+    pub insecure: bool,
+    /// Seconds between two diagnoses (readings of the whole host)
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub interval: f64,
+    /// Serve a tree laid out like / (a fixture, a chroot) instead of this host
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// Kernel-log events kept for the rules (oldest dropped first).
+const MAX_EVENTS: usize = 2000;
+
+/// The live host: karte's engine, plus the kernel log followed without blocking.
+struct LiveDiagnoser {
+    engine: Engine,
+    prev: Option<Arc<Snapshot>>,
+    kmsg: Option<KmsgFollower>,
+    events: Vec<Event>,
+}
+
+impl Diagnoser for LiveDiagnoser {
+    fn tick(&mut self) -> TickOutput {
+        let t = self.engine.tick();
+        if self.kmsg.is_none() {
+            let btime = t
+                .snapshot
+                .stat
+                .as_ref()
+                .and_then(|s| s.btime_secs)
+                .map(|b| b as f64);
+            self.kmsg = Some(KmsgFollower::open(t.snapshot.host.page_size_bytes, btime));
+        }
+        let new: Vec<Event> = self.kmsg.as_mut().map(|k| k.poll()).unwrap_or_default();
+        self.events.extend(new.iter().cloned());
+        if self.events.len() > MAX_EVENTS {
+            let cut = self.events.len() - MAX_EVENTS;
+            self.events.drain(..cut);
+        }
+        // The engine diagnoses in one language without the kernel log; the server needs both
+        // languages and the log, so the rules run again here (they are pure and cheap).
+        let (mut findings, d) = diagnose_both(
+            &t.snapshot,
+            self.prev.as_deref(),
+            t.interval.as_ref(),
+            &self.events,
+        );
+        findings
+            .en
+            .extend(kernel_log_address_findings(&self.events, Lang::En));
+        findings
+            .ja
+            .extend(kernel_log_address_findings(&self.events, Lang::Ja));
+        self.prev = Some(t.snapshot.clone());
+        TickOutput {
+            snapshot: t.snapshot,
+            interval: t.interval,
+            findings,
+            skipped: d.skipped,
+            rules_run: d.rules_run,
+            events: new,
+        }
+    }
+}
+
+pub fn run(args: Args) -> CmdResult {
+    if !(args.interval >= 0.5 && args.interval <= 3600.0) {
+        return Err(CliError::with_code(
+            "--interval: between 0.5 and 3600 seconds",
+            2,
+        ));
+    }
+    let addrs = karte_serve::parse_listen(&args.listen).map_err(|e| CliError::with_code(e, 2))?;
+    let web = match &args.web_config {
+        Some(p) => WebConfig::load(p).map_err(|e| CliError::with_code(e, 2))?,
+        None => WebConfig::default(),
+    };
+    let warning = karte_serve::check_exposure(&addrs, web.has_tls(), web.has_auth(), args.insecure)
+        .map_err(|e| CliError::with_code(e, 2))?;
+    if let Some(w) = warning {
+        eprintln!("karte serve: warning: {w}");
+    }
+    let mut opts = Options::new(addrs);
+    opts.tick = Duration::from_secs_f64(args.interval);
+    if let Some(t) = &web.tls_server_config {
+        opts.tls = Some(karte_serve::tls::server_config(t).map_err(|e| CliError::with_code(e, 2))?);
+    }
+    opts.users = Some(web.basic_auth_users.clone());
+    if let Some(db) = &args.db {
+        opts.notes.push(format!(
+            "--db {}: the history store is not connected to serve yet; the charts show the last hour kept in memory",
+            db.display()
+        ));
+    }
+    let scheme = if web.has_tls() { "https" } else { "http" };
+    let started = |h: &karte_serve::Handle| {
+        for a in &h.addrs {
+            eprintln!("karte serve: listening on {scheme}://{a}/ (metrics at /metrics)");
+        }
+    };
+    let handle = match &args.root {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(CliError::with_code(
+                    format!("--root {}: not a directory", dir.display()),
+                    2,
+                ));
+            }
+            let tree_parts = Parts {
+                processes: false,
+                cgroups: false,
+                misc: false,
+                interfaces: false,
+                ..Parts::ALL
+            };
+            opts.scrape = ScrapeSource {
+                root: Root::dir(dir),
+                options: ReadOptions {
+                    parts: tree_parts,
+                    ..ReadOptions::default()
+                },
+            };
+            let diag = RootDiagnoser::new(Root::dir(dir), ReadOptions::default(), true);
+            karte_serve::start(opts, diag).map_err(CliError::new)?
+        }
+        None => {
+            opts.kernel_log = true;
+            let diag = LiveDiagnoser {
+                engine: Engine::live(Lang::En),
+                prev: None,
+                kmsg: None,
+                events: Vec::new(),
+            };
+            karte_serve::start(opts, diag).map_err(CliError::new)?
+        }
+    };
+    started(&handle);
+    handle.wait();
+    Ok(0)
+}
