@@ -124,7 +124,8 @@ def main():
             load = f.read().split()[:3]
         nproc = sum(1 for d in os.listdir("/proc") if d.isdigit())
         print(f"host: {cpus} CPUs, {nproc} processes, load {' '.join(load)}")
-        print(f"node_exporter: {subprocess.run([ne_bin, '--version'], capture_output=True, text=True).stderr.splitlines()[0]}")
+        v = subprocess.run([ne_bin, "--version"], capture_output=True, text=True)
+        print(f"node_exporter: {((v.stdout or '') + (v.stderr or '')).strip().splitlines()[:1]}")
         print(f"karte: {a.karte} serve --interval {a.interval}")
         for port in (ne_port, k_port):
             scrape_many(port, 200, False)

@@ -46,11 +46,12 @@ HZ=$(getconf CLK_TCK)
 SAMPLES=$(sqlite3 "$W/karte.db" "select count(*) from samples")
 LEFT=$($STATS "$W/karte.db")
 SEALED=$($STATS "$W/karte.db" --seal)
-K_FILE=$(stat -c %s "$W/karte.db")
+"$KARTE" record --db "$W/one.db" --count 1 2>/dev/null
+ONE=$($STATS "$W/one.db" --seal)
 S_FILE=$(stat -c %s "$W/sa.data")
 A_FILE=$(stat -c %s "$W/atop.raw")
 python3 - "$SAMPLES" "$DUR" "$IV" "$HZ" "$NPROC" "$S_FILE" "$A_FILE" "${CPU[karte]}" "${CPU[sadc]}" "${CPU[atop]}" \
-  "${RSS[karte]}" "${RSS[sadc]}" "${RSS[atop]}" "${HWM[karte]}" "${HWM[sadc]}" "${HWM[atop]}" "$LEFT" "$SEALED" <<'PY'
+  "${RSS[karte]}" "${RSS[sadc]}" "${RSS[atop]}" "${HWM[karte]}" "${HWM[sadc]}" "${HWM[atop]}" "$LEFT" "$SEALED" "$ONE" <<'PY'
 import json, sys
 a = sys.argv[1:]
 n, dur, iv, hz, nproc = int(a[0]), float(a[1]), float(a[2]), int(a[3]), int(a[4])
@@ -58,14 +59,16 @@ sfile, afile = int(a[5]), int(a[6])
 cpu = dict(zip(["karte", "sadc", "atop"], map(int, a[7:10])))
 rss = dict(zip(["karte", "sadc", "atop"], map(int, a[10:13])))
 hwm = dict(zip(["karte", "sadc", "atop"], map(int, a[13:16])))
-left, sealed = json.loads(a[16]), json.loads(a[17])
+left, sealed, one = json.loads(a[16]), json.loads(a[17]), json.loads(a[18])
 # sadc and atop write one record per interval (plus a header): the same number of readings.
 readings = {"karte": n, "sadc": n, "atop": n}
-size = {"karte (as left)": left["file_bytes"], "karte (sealed)": sealed["file_bytes"], "sadc -S XALL": sfile, "atop -w": afile}
-print(f"\n{n} readings at {iv:g} s over {dur:g} s; {nproc} processes on the host; USER_HZ {hz}\n")
+size = {"karte (as left)": (left["file_bytes"], n), "karte (sealed)": (sealed["file_bytes"], n),
+        "karte marginal": (sealed["file_bytes"] - one["file_bytes"], n - 1), "sadc -S XALL": (sfile, n), "atop -w": (afile, n)}
+print(f"\n{n} readings at {iv:g} s over {dur:g} s; {nproc} processes on the host; USER_HZ {hz}")
+print(f"(a store holding one reading, sealed, is {one['file_bytes']} bytes: tables and indexes; 'marginal' leaves it out)\n")
 print(f"{'recorder':<18}{'bytes':>12}{'bytes/reading':>15}{'vs atop':>9}{'vs sadc':>9}")
-for k, v in size.items():
-    per = v / n
+for k, (v, m) in size.items():
+    per = v / max(1, m)
     print(f"{k:<18}{v:>12}{per:>15.0f}{per / (afile / n):>9.3f}{per / (sfile / n):>9.3f}")
 hostn = sealed["host_numbers_per_reading"]
 print(f"\nkarte host numbers per reading: {hostn}; sealed host chunks {sealed['host_chunk_bytes']} B "

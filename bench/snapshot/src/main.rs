@@ -94,11 +94,10 @@ fn floor_read(paths: &[String], buf: &mut Vec<u8>) -> usize {
     }
     for p in paths {
         buf.clear();
-        if let Ok(mut f) = std::fs::File::open(p) {
-            if f.read_to_end(buf).is_ok() {
+        if let Ok(mut f) = std::fs::File::open(p)
+            && f.read_to_end(buf).is_ok() {
                 n += buf.len();
             }
-        }
     }
     n
 }
@@ -106,11 +105,11 @@ fn floor_read(paths: &[String], buf: &mut Vec<u8>) -> usize {
 fn recorded_paths(opts: &ReadOptions) -> Vec<String> {
     let rec = Arc::new(Mutex::new(MemTree::default()));
     let _ = read_snapshot(&Root::live().recording(rec.clone()), opts);
-    let t = rec
+    
+    rec
         .lock()
         .map(|t| t.iter().map(|(p, _)| format!("/{p}")).collect())
-        .unwrap_or_default();
-    t
+        .unwrap_or_default()
 }
 
 struct Sleepers(Vec<Child>);
@@ -214,8 +213,8 @@ fn snapshot_vs_floor(runs: usize, karte: Option<&str>) {
             pc * 1e3
         );
         println!("  ratio snapshot(in-process)/ps: wall {:.2}x", sw / pw);
-        if let Some(k) = karte {
-            if let Some((kw, kc)) = measure_cmd(runs, &[k, "snapshot", "--format", "json"]) {
+        if let Some(k) = karte
+            && let Some((kw, kc)) = measure_cmd(runs, &[k, "snapshot", "--format", "json"]) {
                 println!(
                     "  karte snapshot --format json (whole command, JSON of everything) wall {:8.2} ms  cpu {:8.2} ms",
                     kw * 1e3,
@@ -223,7 +222,6 @@ fn snapshot_vs_floor(runs: usize, karte: Option<&str>) {
                 );
                 println!("  ratio whole karte command/ps: wall {:.2}x", kw / pw);
             }
-        }
     }
 }
 

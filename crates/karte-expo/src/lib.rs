@@ -156,7 +156,7 @@ pub fn format_value(v: f64, out: &mut String) {
         Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
         None => (sci.as_str(), 0),
     };
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         out.push_str(mant);
         out.push('e');
         out.push(if exp < 0 { '-' } else { '+' });

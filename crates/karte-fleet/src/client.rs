@@ -16,6 +16,9 @@ use std::time::Duration;
 /// Prometheus answers "exceeded maximum resolution of 11,000 points per timeseries" beyond this.
 pub const MAX_STEPS_PER_QUERY: usize = 10_000;
 
+/// Steps of the first chunk of a range query, before the number of series is known.
+pub const FIRST_CHUNK_STEPS: usize = 256;
+
 /// How a request authenticates.
 #[derive(Clone, Default)]
 pub enum Auth {
@@ -273,6 +276,13 @@ impl Client {
                     ureq::Error::Io(io) => io.to_string(),
                     other => other.to_string(),
                 };
+                let detail = if detail.contains("certificate") || detail.contains("UnknownIssuer") {
+                    format!(
+                        "{detail} (for a server whose certificate comes from a private CA, give --prometheus-ca FILE)"
+                    )
+                } else {
+                    detail
+                };
                 return Err(FleetError::Unreachable {
                     url: self.base.clone(),
                     detail,
@@ -367,7 +377,13 @@ impl Client {
         let mut k = 0usize;
         let mut series = series_hint.max(1);
         while k < total_steps {
-            let per_chunk = (self.limits.samples_per_query / series).clamp(1, MAX_STEPS_PER_QUERY);
+            // The first chunk also finds out how many series there are: keep it short.
+            let cap = if k == 0 {
+                FIRST_CHUNK_STEPS
+            } else {
+                MAX_STEPS_PER_QUERY
+            };
+            let per_chunk = (self.limits.samples_per_query / series).clamp(1, cap);
             let n = per_chunk.min(total_steps - k);
             let s = start + k as f64 * step;
             let e = start + (k + n - 1) as f64 * step;

@@ -361,6 +361,7 @@ pub fn diagnose_instance(instance: &str, f: &Fetched, opts: &DiagnoseOptions) ->
             before: Some(&before),
             interval: Some(&iv),
             events: &[],
+            kernel_log_read: false,
             lang,
         };
         let dg = diagnose(&cx);
@@ -612,7 +613,13 @@ pub fn diagnose_instance(instance: &str, f: &Fetched, opts: &DiagnoseOptions) ->
         let shown: Vec<String> = gaps
             .iter()
             .take(3)
-            .map(|(a, b)| format!("{} – {}", short(g.time(a - 1)), short(g.time(*b))))
+            .map(|(a, b)| {
+                format!(
+                    "{} – {}",
+                    short_for(g.time(a - 1), g.step),
+                    short_for(g.time(*b), g.step)
+                )
+            })
             .collect();
         notes.push(if ja {
             format!(

@@ -620,3 +620,87 @@ fn backfilled_scenarios_through_a_real_prometheus() {
             .contains("refused the request (HTTP 401 Unauthorized)")
     );
 }
+
+/// Not run by default (about a minute): 50 instances, most of them calm, to see how the `--all`
+/// summary reads for a fleet. `cargo test -p karte-fleet --test backfill -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn fleet_of_fifty_summary() {
+    let (Some(prom), Some(promtool), Some(karte)) =
+        (which("prometheus"), which("promtool"), karte_bin())
+    else {
+        skip(
+            "fleet_of_fifty_summary",
+            "needs prometheus, promtool and the karte binary",
+        );
+        return;
+    };
+    let dir = TempDir::new("fifty");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let end = now / 300 * 300 - 600;
+    let hours = 6.0;
+    let t0 = end - (hours * 3600.0) as i64;
+    let names: Vec<&'static str> = (0..50)
+        .map(|i| {
+            let kind = match i {
+                3 | 17 => "db",
+                8 => "vm",
+                21 | 33 => "batch",
+                40 => "nfs",
+                _ => "web",
+            };
+            &*Box::leak(format!("{kind}-{i:02}.example.net:9100").into_boxed_str())
+        })
+        .collect();
+    let hosts: Vec<Host> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Host {
+            instance: n,
+            ncpu: 2,
+            scenario: match i {
+                8 => steal,
+                40 => dstate,
+                3 => mem,
+                17 | 21 => io,
+                _ => calm,
+            },
+        })
+        .collect();
+    let beat = beat_load1(end);
+    let text = openmetrics(&hosts, t0, hours, 60, &[(names[33], beat)]);
+    let data = backfill(&promtool, &dir.0, &text);
+    drop(text);
+    let server = Prometheus::start(
+        &prom,
+        &dir.0,
+        &data,
+        "global:\n  scrape_interval: 1m\n",
+        &[],
+    );
+    let url = server.url();
+    let (since, until) = (t0.to_string(), end.to_string());
+    let t = std::time::Instant::now();
+    let (code, out, err) = run_karte(
+        &karte,
+        &[
+            "doctor",
+            "--prometheus",
+            &url,
+            "--all",
+            "--since",
+            &since,
+            "--until",
+            &until,
+        ],
+    );
+    eprintln!(
+        "--- 50 instances in {:.1} s, exit {code}\n{out}{err}",
+        t.elapsed().as_secs_f64()
+    );
+    assert_eq!(code, 2);
+    assert!(out.starts_with("50 instances ("), "{out}");
+}

@@ -85,6 +85,14 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
+    fn any_time_or_duration_parses_or_not(s in any::<String>(), t in r"[0-9T:+Z.\- ]{0,30}") {
+        let _ = karte_fleet::time::parse_time(&s, 1.7e9);
+        let _ = karte_fleet::time::parse_time(&t, 1.7e9);
+        let _ = karte_fleet::time::parse_duration(&s);
+        let _ = karte_fleet::time::parse_duration(&t);
+    }
+
+    #[test]
     fn any_body_parses_or_errs(body in any::<String>()) {
         let _ = parse_query(&body);
         let _ = parse_label_values(&body);

@@ -304,7 +304,8 @@ fn credentials_and_headers_are_sent() {
 
 #[test]
 fn long_ranges_are_split_into_chunks_and_merged() {
-    // 101 steps of 60 s with room for 10 samples per answer: 11 requests.
+    // 101 steps of 60 s with room for 10 samples per answer: 11 requests. (The first chunk is
+    // also capped at FIRST_CHUNK_STEPS, which is more than 10.)
     let (url, seen) = serve(
         11,
         Box::new(|r| {

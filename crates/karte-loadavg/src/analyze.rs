@@ -87,6 +87,16 @@ pub struct Options {
     pub hz_candidates: Vec<u32>,
 }
 
+impl Options {
+    /// The defaults, with beats considered only for this HZ (the host's, when known).
+    pub fn with_hz(hz: u32) -> Options {
+        Options {
+            hz_candidates: vec![hz],
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -156,7 +166,7 @@ pub struct Analysis {
     /// One standard error of the period, from the least-squares fit of the peak times.
     pub period_stderr_s: Option<f64>,
     /// −log10 of the (bounded, corrected for the number of combs tried) probability that
-    /// chance alone lines up the peaks this well. 3 or more is needed to call it periodic.
+    /// chance alone lines up the peaks this well. 5 or more is needed to call it periodic.
     pub score: f64,
     /// Periods covered by data, and how many of them had a peak on the comb.
     pub cycles_seen: usize,
@@ -206,7 +216,7 @@ const TOOTH: f64 = 0.06;
 const MIN_HITS: usize = 4;
 const MIN_HIT_FRACTION: f64 = 0.7;
 /// The score (−log10 of the corrected chance probability) needed to call a series periodic.
-pub const MIN_SCORE: f64 = 3.0;
+pub const MIN_SCORE: f64 = 5.0;
 /// Loads above this are not from a real host; such points are dropped.
 const MAX_LOAD: f64 = 1e7;
 
@@ -258,7 +268,7 @@ pub fn analyze(points: &[LoadPoint], forks: &[RatePoint], opts: &Options) -> Ana
             fmt_num(grid.dt)
         ));
     }
-    let min_p = opts.min_period_s.max(4.0 * grid.dt).max(1e-9).min(f64::MAX);
+    let min_p = opts.min_period_s.max(4.0 * grid.dt).max(1e-9);
     let max_p = opts.max_period_s.min(span / (MIN_HITS as f64 - 0.5));
     // Peaks are looked for on the series smoothed over half the shortest period, so that the
     // saw-tooth inside one broad hump (an agent seen once a minute by the kernel, read every
@@ -274,8 +284,8 @@ pub fn analyze(points: &[LoadPoint], forks: &[RatePoint], opts: &Options) -> Ana
     grid.raise_to_raw_max(&mut peaks, min_p / 2.0);
     peaks.sort_by(|a, b| a.time.total_cmp(&b.time));
 
-    let mut out = if peaks.is_empty() || !(max_p >= min_p) {
-        let why = if !(max_p >= min_p) {
+    let mut out = if peaks.is_empty() || below(max_p, min_p) {
+        let why = if below(max_p, min_p) {
             format!(
                 "The series spans {}, too short to see {MIN_HITS} periods of at least {}.",
                 fmt_dur(span),
@@ -401,9 +411,9 @@ impl Grid {
                 let gap = i - a;
                 if gap > 1 && gap <= 4 {
                     let (va, vb) = (v[a], v[i]);
-                    for k in a + 1..i {
-                        let f = (k - a) as f64 / gap as f64;
-                        v[k] = va + (vb - va) * f;
+                    for (off, slot) in v[a + 1..i].iter_mut().enumerate() {
+                        let f = (off + 1) as f64 / gap as f64;
+                        *slot = va + (vb - va) * f;
                     }
                 }
             }
@@ -618,6 +628,11 @@ impl Grid {
     }
 }
 
+/// `a < b`, or either is NaN: "not at least".
+fn below(a: f64, b: f64) -> bool {
+    a.is_nan() || b.is_nan() || a < b
+}
+
 fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
         return 0.0;
@@ -647,8 +662,11 @@ struct Comb {
     log10_p: f64,
 }
 
+/// The peaks a comb caught: (period number, index of the peak).
+type Hits = Vec<(i64, usize)>;
+
 /// Counts the peaks caught by a comb of `period` through `phase`.
-fn lay_comb(grid: &Grid, peaks: &[Peak], phase: f64, period: f64) -> (usize, Vec<(i64, usize)>) {
+fn lay_comb(grid: &Grid, peaks: &[Peak], phase: f64, period: f64) -> (usize, Hits) {
     let w = (TOOTH * period).max(1.5 * grid.dt).min(period / 4.0);
     let first = grid.t0;
     let last = grid.time(grid.v.len() - 1);
@@ -694,7 +712,7 @@ fn fit_line(pts: &[(i64, f64)]) -> Option<(f64, f64, Option<f64>)> {
     let kbar = pts.iter().map(|p| p.0 as f64).sum::<f64>() / nf;
     let tbar = pts.iter().map(|p| p.1).sum::<f64>() / nf;
     let sxx: f64 = pts.iter().map(|p| (p.0 as f64 - kbar).powi(2)).sum();
-    if !(sxx > 0.0) {
+    if sxx.is_nan() || sxx <= 0.0 {
         return None;
     }
     let sxy: f64 = pts.iter().map(|p| (p.0 as f64 - kbar) * (p.1 - tbar)).sum();
@@ -731,7 +749,7 @@ fn evaluate(grid: &Grid, peaks: &[Peak], anchors: &[usize], period: f64) -> Opti
     if (peaks.len() as f64) < MIN_HIT_FRACTION * (covered / period) - 1.0 {
         return None;
     }
-    let mut best: Option<(f64, f64, usize, Vec<(i64, usize)>)> = None;
+    let mut best: Option<(f64, f64, usize, Hits)> = None;
     for &a in anchors {
         let phase = peaks[a].time;
         let (cycles, hits) = lay_comb(grid, peaks, phase, period);
@@ -933,19 +951,20 @@ fn classify(period: f64, stderr: Option<f64>, hzs: &[u32]) -> (Cause, Option<Bea
         .map(|p| (period - p).abs() / p)
         .min_by(|a, b| a.total_cmp(b))
         .unwrap_or(f64::INFINITY);
-    if let Some((c, rel)) = best_beat {
-        if rel <= tol && rel < best_job {
-            return (
-                Cause::SamplingBeat,
-                Some(BeatMatch {
-                    hz: c.hz,
-                    load_freq_ticks: crate::kernel::load_freq(c.hz),
-                    expected_period_s: c.period_s,
-                    process_period_multiple_of_5s: c.multiple_of_5s,
-                    relative_error: rel,
-                }),
-            );
-        }
+    if let Some((c, rel)) = best_beat
+        && rel <= tol
+        && rel < best_job
+    {
+        return (
+            Cause::SamplingBeat,
+            Some(BeatMatch {
+                hz: c.hz,
+                load_freq_ticks: crate::kernel::load_freq(c.hz),
+                expected_period_s: c.period_s,
+                process_period_multiple_of_5s: c.multiple_of_5s,
+                relative_error: rel,
+            }),
+        );
     }
     (Cause::PeriodicWorkload, None)
 }
@@ -979,13 +998,14 @@ fn explain(
             };
             format!(
                 "{head} That is {which} with the kernel's load sampling at HZ={}: the kernel \
-                 counts runnable tasks only once every LOAD_FREQ = {} ticks ({} s), so the \
+                 counts runnable tasks only once every LOAD_FREQ = {} ticks ({:.3} s), so the \
                  process's short bursts drift across a sample instant only once per beat. \
-                 Harmless: the CPU is not busier then. To make it go away, run the agent less \
-                 regularly or at a period that is not a multiple of 5 s plus nothing.",
+                 Harmless: the CPU is not busier then, and nothing needs fixing. To smooth the \
+                 graph, add random jitter to the agent's interval so that it does not stay in \
+                 step with the kernel's sampling.",
                 b.hz,
                 b.load_freq_ticks,
-                fmt_num(b.load_freq_ticks as f64 / f64::from(b.hz)),
+                b.load_freq_ticks as f64 / f64::from(b.hz),
             )
         }
         _ => {
@@ -995,8 +1015,8 @@ fn explain(
                 ""
             };
             format!(
-                "{head} This does not match the kernel's sampling beat for HZ 100, 250, 300 or \
-                 1000: a real job runs at that period. Look at cron (crontab -l for each user, \
+                "{head} This does not match the kernel's sampling beat at the HZ values \
+                 considered (100, 250, 300 and 1000 unless told): a real job runs at that period. Look at cron (crontab -l for each user, \
                  /etc/crontab, /etc/cron.d) and systemd timers (systemctl list-timers), and at \
                  what karte history shows running at the peak times.{daily}"
             )
@@ -1091,7 +1111,7 @@ pub fn forker_period(series: &[(f64, f64)]) -> Option<f64> {
     let span = grid.time(grid.v.len() - 1) - grid.t0;
     let tmin = (2.0 * grid.dt).max(2.0).ceil();
     let tmax = (span / 4.0).min(3600.0).floor();
-    if !(tmax >= tmin) {
+    if below(tmax, tmin) {
         return None;
     }
     let xs = ranked(&grid);
@@ -1402,20 +1422,6 @@ fn fold_search(
             continue;
         };
         let z = (sc.f - med) / (1.4826 * mad);
-        if std::env::var_os("KARTE_DEBUG").is_some() {
-            eprintln!(
-                "fold {p0}: best {} f {} z {z} null_max {null_max} interior {} recurs {}",
-                sc.period,
-                sc.f,
-                sc.interior,
-                recurs(
-                    &xs,
-                    sc.period,
-                    (sc.top_bin as f64 + 0.5) / bins as f64 * sc.period,
-                    sc.period / bins as f64 * 1.5
-                )
-            );
-        }
         if !(z >= 10.0 && sc.f >= 1.5 * null_max && sc.interior) {
             continue;
         }

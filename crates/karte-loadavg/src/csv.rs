@@ -370,12 +370,16 @@ pub fn parse_load_csv(text: &str) -> Result<Series, CsvError> {
                     .iter()
                     .map(|x| x.to_ascii_lowercase())
                     .collect();
-                if let Some(c) = columns_from_header(&names) {
-                    if names.len() >= 2 && find(&names, LOAD1_NAMES).is_some() {
-                        cols = Some(c);
-                        sep = Some(s);
-                        header = Some(names);
-                    }
+                // Only a comment that lists columns (a separator, a time and a load1 name)
+                // counts; prose in comments must not.
+                if let Some(c) = columns_from_header(&names)
+                    && s != Sep::Space
+                    && find(&names, TIME_NAMES).is_some()
+                    && find(&names, LOAD1_NAMES).is_some()
+                {
+                    cols = Some(c);
+                    sep = Some(s);
+                    header = Some(names);
                 }
             }
             continue;
@@ -554,6 +558,14 @@ mod tests {
         assert!(s.notes.iter().any(|n| n.contains("milliseconds")));
         let s = parse_load_csv("2026-11-22 03:12,1\n").expect("ok");
         assert!(s.notes.iter().any(|n| n.contains("UTC")));
+    }
+
+    #[test]
+    fn prose_comments_are_not_headers() {
+        let s = parse_load_csv("# added load of their own; t is time\n# t load\nt,load1\n5,0.5\n")
+            .expect("ok");
+        assert_eq!(s.points.len(), 1);
+        assert_eq!(s.points[0].t, 5.0);
     }
 
     #[test]

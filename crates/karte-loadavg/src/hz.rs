@@ -12,38 +12,11 @@
 //! 3. `/proc/config.gz` (CONFIG_IKCONFIG_PROC) or `/boot/config-<release>` carry `CONFIG_HZ=`
 //!    ([`parse_config_hz`]); the caller decompresses.
 
-/// `CONFIG_HZ=N` from the text of a kernel config.
-pub fn parse_config_hz(config: &str) -> Option<u32> {
-    config
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("CONFIG_HZ="))
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|hz| *hz > 0)
-}
-
-/// `(now_ns, jiffies)` from `/proc/timer_list`: the `now at N nsecs` header (CLOCK_MONOTONIC)
-/// and the first `jiffies: N` line.
-pub fn parse_timer_list(text: &str) -> Option<(u64, u64)> {
-    let mut now = None;
-    let mut jiffies = None;
-    for l in text.lines() {
-        let l = l.trim();
-        if now.is_none() {
-            if let Some(r) = l.strip_prefix("now at ") {
-                now = r.split_whitespace().next().and_then(|v| v.parse().ok());
-            }
-        }
-        if jiffies.is_none() {
-            if let Some(r) = l.strip_prefix("jiffies:") {
-                jiffies = r.trim().parse().ok();
-            }
-        }
-        if now.is_some() && jiffies.is_some() {
-            break;
-        }
-    }
-    Some((now?, jiffies?))
-}
+/// `CONFIG_HZ=N` from the text of a kernel config (the parser lives with the other kernel-file
+/// parsers in karte-procfs).
+pub use karte_procfs::kconfig::parse_hz as parse_config_hz;
+/// `(now_ns, jiffies)` from `/proc/timer_list`.
+pub use karte_procfs::timer_list::parse as parse_timer_list;
 
 /// HZ from one `/proc/timer_list` reading: jiffies start at `INITIAL_JIFFIES` = 2^32 − 300·HZ
 /// at boot while the monotonic clock starts at 0, so `(jiffies − INITIAL_JIFFIES)/HZ` ≈ uptime

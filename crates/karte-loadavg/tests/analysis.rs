@@ -458,6 +458,7 @@ fn stress_false_positives_and_sensitivity() {
     println!("false positives: {} of {n_fp}: {fp:?}", fp.len());
 
     let mut missed = Vec::new();
+    let mut scores = Vec::new();
     let mut n = 0;
     for (hz, period) in [
         (100u32, 60.0),
@@ -481,11 +482,16 @@ fn stress_false_positives_and_sensitivity() {
                 let s = series(k, &w, dur, every, T0);
                 let a = analyze(&s, &[], &Options::default());
                 let ok = a.cause == Some(Cause::SamplingBeat) && a.hz == Some(hz);
+                scores.push(a.score);
                 if !ok {
                     missed.push((hz, period, every, run, tasks, a.period_s, a.cause, a.hz));
                 }
             }
         }
     }
-    println!("beats missed: {} of {n}: {missed:#?}", missed.len());
+    scores.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "beats missed: {} of {n}: {missed:#?}; scores {scores:?}",
+        missed.len()
+    );
 }

@@ -65,7 +65,7 @@ fn mutated() -> impl Strategy<Value = String> {
         match op {
             0 => base[..cut].to_string(),
             1 => format!("{}{}{}", &base[..cut], junk, &base[cut..]),
-            2 => base.replace(|c: char| c.is_ascii_digit() && cut % 3 == 0, "9"),
+            2 => base.replace(|c: char| c.is_ascii_digit() && cut.is_multiple_of(3), "9"),
             _ => format!("{}18446744073709551616{}", &base[..cut], &base[cut..]),
         }
     })

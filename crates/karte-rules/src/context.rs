@@ -17,6 +17,9 @@ pub struct Context<'a> {
     pub interval: Option<&'a Interval>,
     /// Kernel-log events (live /dev/kmsg, a bundle's kmsg.txt), oldest first.
     pub events: &'a [karte_kmsg::Event],
+    /// Whether a kernel log was read at all: without one, "no events" means "not known", and
+    /// the rules that need the log say they could not judge.
+    pub kernel_log_read: bool,
     pub lang: Lang,
 }
 
@@ -27,6 +30,7 @@ impl<'a> Context<'a> {
             before: None,
             interval: None,
             events: &[],
+            kernel_log_read: false,
             lang,
         }
     }
@@ -42,13 +46,14 @@ impl<'a> Context<'a> {
             before: Some(before),
             interval,
             events: &[],
+            kernel_log_read: false,
             lang,
         }
     }
 
     /// The same context with kernel-log events.
     pub fn with_events(self, events: &'a [karte_kmsg::Event]) -> Self {
-        Context { events, ..self }
+        Context { events, kernel_log_read: true, ..self }
     }
 
     /// Picks the English or Japanese text.

@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(pct(3.14159), "3.1 %");
+        assert_eq!(pct(3.125), "3.1 %");
         assert_eq!(pct(35.4), "35 %");
         assert_eq!(kb(2048), "2.0 MiB");
         assert_eq!(bytes(512), "512 B");

@@ -58,6 +58,7 @@ pub fn diagnose_both(
         before,
         interval,
         events,
+        kernel_log_read: true,
         lang,
     };
     let en = diagnose(&cx(Lang::En));

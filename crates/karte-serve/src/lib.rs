@@ -34,13 +34,15 @@ pub mod history;
 pub mod kmsg;
 mod limits;
 pub mod publish;
+pub mod scrape;
 pub mod server;
 pub mod tls;
 
 pub use config::{WebConfig, check_exposure, parse_listen};
 pub use diagnoser::{Diagnoser, LangFindings, RootDiagnoser, TickOutput};
 pub use history::{HistoryPoint, HistorySource};
-pub use server::{Handle, Limits, Options, ScrapeSource, run, start};
+pub use scrape::ScrapeSource;
+pub use server::{Handle, Limits, Options, run, start};
 
 /// The default port: outside Prometheus' exporter range 9100–9999 (fully allocated on the
 /// project's "Default port allocations" wiki page), not on that page's list of exporters outside

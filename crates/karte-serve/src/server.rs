@@ -10,6 +10,7 @@ use crate::diagnoser::Diagnoser;
 use crate::history::{HistoryColumns, HistorySource, Ring};
 use crate::limits::WriteDeadline;
 use crate::publish::{Published, Publisher};
+use crate::scrape::ScrapeSource;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -17,8 +18,6 @@ use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use karte_rules::Lang;
-use karte_snapshot::{ReadOptions, read_snapshot};
-use karte_source::Root;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -55,27 +54,6 @@ impl Default for Limits {
             max_header_bytes: 16 * 1024,
             max_headers: 64,
             max_auth_checks: 1,
-        }
-    }
-}
-
-/// Where `/metrics` reads the node_exporter families from at scrape time.
-pub struct ScrapeSource {
-    pub root: Root,
-    pub options: ReadOptions,
-}
-
-impl ScrapeSource {
-    /// The live host, reading what node_exporter's cpu, meminfo, loadavg, diskstats, netdev,
-    /// vmstat, stat and pressure collectors read.
-    pub fn live() -> ScrapeSource {
-        ScrapeSource {
-            root: Root::live(),
-            options: ReadOptions {
-                parts: karte_snapshot::Parts::EXPORTER,
-                unix_secs: None,
-                ..ReadOptions::live()
-            },
         }
     }
 }
@@ -277,6 +255,7 @@ pub fn start(opts: Options, mut diagnoser: impl Diagnoser) -> Result<Handle, Str
                         eprintln!("karte serve: a diagnosis step failed; serving the previous one")
                     }
                 }
+                release_free_memory();
                 wait = tick
                     .saturating_sub(t0.elapsed())
                     .max(Duration::from_millis(50));
@@ -333,6 +312,16 @@ pub fn start(opts: Options, mut diagnoser: impl Diagnoser) -> Result<Handle, Str
         tick_thread: Some(tick_thread),
         http_thread: Some(http_thread),
     })
+}
+
+/// Hands memory freed since the last tick back to the kernel (glibc keeps it otherwise, and a
+/// burst of connections would leave the resident size high for good).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only releases free memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn accept_loop(
@@ -605,7 +594,8 @@ impl App {
     /// node_exporter's families read now, after karte's own from the last tick.
     fn metrics(&self, h: &HeaderMap) -> Resp {
         let published = self.state.current();
-        let snap = read_snapshot(&self.scrape.root, &self.scrape.options);
+        let mut buf = Vec::with_capacity(16 * 1024);
+        let snap = self.scrape.read(&mut buf);
         let mut e = karte_expo::Exposition::new();
         karte_expo::node::write(&snap, &mut e);
         let node = e.render();

@@ -67,9 +67,9 @@ fn fixture_tree_over_http_gives_node_exporters_samples() {
     let tree = common::repo().join("testdata/conformance/node_exporter");
     let mut o = common::options();
     // What `karte serve --root DIR` reads at scrape time.
-    o.scrape = ScrapeSource {
-        root: Root::dir(&tree),
-        options: ReadOptions {
+    o.scrape = ScrapeSource::new(
+        Root::dir(&tree),
+        ReadOptions {
             parts: Parts {
                 processes: false,
                 cgroups: false,
@@ -79,7 +79,7 @@ fn fixture_tree_over_http_gives_node_exporters_samples() {
             },
             ..ReadOptions::default()
         },
-    };
+    );
     let d = RootDiagnoser::new(Root::dir(&tree), ReadOptions::default(), true);
     let h = karte_serve::start(o, d).expect("start");
     let a = h.addrs[0];

@@ -292,11 +292,10 @@ impl Interval {
                 cpu = cpu_shares(b, a, None, Some(wall * ncpu), hz, &mut anomalies);
             }
             for (n, a) in &sa.cpus {
-                if let Some((_, b)) = sb.cpus.iter().find(|(m, _)| m == n) {
-                    if let Some(s) = cpu_shares(b, a, Some(*n), Some(wall), hz, &mut anomalies) {
+                if let Some((_, b)) = sb.cpus.iter().find(|(m, _)| m == n)
+                    && let Some(s) = cpu_shares(b, a, Some(*n), Some(wall), hz, &mut anomalies) {
                         per_cpu.push((*n, s));
                     }
-                }
             }
         }
 
@@ -313,13 +312,12 @@ impl Interval {
         let mut disks = Vec::new();
         if let (Some(db), Some(da)) = (&before.diskstats, &after.diskstats) {
             for a in &da.disks {
-                if let Some(b) = db.disks.iter().find(|b| b.name == a.name) {
-                    if let Some(mut r) = disk_rate(&a.name, &b.counters, &a.counters, elapsed_secs)
+                if let Some(b) = db.disks.iter().find(|b| b.name == a.name)
+                    && let Some(mut r) = disk_rate(&a.name, &b.counters, &a.counters, elapsed_secs)
                     {
                         r.rotational = rotational(&a.name);
                         disks.push(r);
                     }
-                }
             }
         }
 

@@ -185,20 +185,18 @@ pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
     if parts.core {
         read_core(&mut r, &mut s);
     }
-    if parts.diskstats {
-        if let Some(t) = r.text("proc/diskstats") {
+    if parts.diskstats
+        && let Some(t) = r.text("proc/diskstats") {
             let d = p::diskstats::parse(t);
             skipped_note(&mut r.notes, "proc/diskstats", d.skipped_lines);
             s.diskstats = Some(d);
         }
-    }
-    if parts.net_dev {
-        if let Some(t) = r.text("proc/net/dev") {
+    if parts.net_dev
+        && let Some(t) = r.text("proc/net/dev") {
             let d = p::net_dev::parse(t);
             skipped_note(&mut r.notes, "proc/net/dev", d.skipped_lines);
             s.netdev = Some(d);
         }
-    }
     if parts.pressure {
         s.pressure.cpu = r.text("proc/pressure/cpu").map(p::pressure::parse);
         s.pressure.memory = r.text("proc/pressure/memory").map(p::pressure::parse);

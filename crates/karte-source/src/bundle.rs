@@ -76,13 +76,11 @@ impl Bundle {
 
     fn from_top(mut top: Root, mut notes: Vec<String>) -> Result<Bundle, String> {
         // A bundle packed with its own top-level folder (`karte-host-…/0/…`): step into it.
-        if top.list("0").is_err() {
-            if let Ok(names) = top.list("") {
-                if names.len() == 1 && top.list(&format!("{}/0", names[0])).is_ok() {
+        if top.list("0").is_err()
+            && let Ok(names) = top.list("")
+                && names.len() == 1 && top.list(&format!("{}/0", names[0])).is_ok() {
                     top = top.sub(&names[0]);
                 }
-            }
-        }
         let mut readings = Vec::new();
         for i in 0.. {
             let name = i.to_string();

@@ -39,6 +39,7 @@ fn main() {
     let extra = Extra {
         boot_id: "synthetic-boot".into(),
         events: Vec::new(),
+        ..Default::default()
     };
     let t0 = Instant::now();
     let mut s = base.clone();

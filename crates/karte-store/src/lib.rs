@@ -36,7 +36,7 @@ mod store;
 pub use flatten::SeriesName;
 pub use store::{
     Extra, Reading, Retention, SampleInfo, Stats, Store, StoredEvent, Want, WriterOptions,
-    default_path,
+    decode_strings, default_path,
 };
 
 use std::fmt;

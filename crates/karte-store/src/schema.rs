@@ -64,7 +64,19 @@ CREATE TABLE proc_chunks (
 );
 CREATE INDEX proc_chunks_last ON proc_chunks (last_seq);
 CREATE TABLE proc_head (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE strings (
+    id INTEGER PRIMARY KEY,
+    hash INTEGER NOT NULL,
+    whole INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX strings_hash ON strings (hash);
+CREATE TABLE string_head (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE string_chunks (
+    first_id INTEGER PRIMARY KEY,
+    last_id INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE facts (
     key TEXT NOT NULL,
     seq INTEGER NOT NULL,

@@ -89,6 +89,9 @@ pub struct Extra {
     pub boot_id: String,
     /// New events since the previous sample: (kind, wall ms if known, JSON).
     pub events: Vec<(String, Option<i64>, String)>,
+    /// Recorder state to keep with the reading, atomically (`meta` table): e.g. how far the
+    /// kernel log was read, so that a restart does not record its events twice.
+    pub meta: Vec<(String, String)>,
 }
 
 /// One sample rebuilt.
@@ -143,7 +146,8 @@ pub struct Stats {
 #[derive(Default)]
 struct Caches {
     series: HashMap<String, u32>,
-    strings: HashMap<String, u64>,
+    /// String hash → id (64-bit FNV-1a: collisions are not a practical concern).
+    strings: HashMap<u64, u64>,
     facts: HashMap<String, String>,
     neighbours: Option<String>,
     boots: HashMap<String, i64>,
@@ -223,7 +227,7 @@ impl Store {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA cache_size = -1024;
+             PRAGMA cache_size = -512;
              PRAGMA journal_size_limit = 4194304;
              PRAGMA temp_store = MEMORY;",
         )?;
@@ -279,6 +283,14 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A value of the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     /// The underlying connection, for queries this API does not offer.
@@ -379,7 +391,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // What this transaction adds to the caches, applied only once it commits.
         let mut new_series: Vec<(String, u32)> = Vec::new();
-        let mut new_strings: Vec<(String, u64)> = Vec::new();
+        let mut new_strings: Vec<(u64, u64)> = Vec::new();
         let mut new_facts: Vec<(String, String)> = Vec::new();
 
         let boot = match self.caches.boots.get(&extra.boot_id) {
@@ -502,23 +514,16 @@ impl Store {
             let mut err = None;
             let strings = &self.caches.strings;
             let mut intern = |s: &str| -> u64 {
-                if let Some(id) = strings.get(s) {
+                let h = string_hash(s);
+                if let Some(id) = strings.get(&h) {
                     return *id;
                 }
-                if let Some((_, id)) = new_strings.iter().find(|(k, _)| k == s) {
+                if let Some((_, id)) = new_strings.iter().find(|(k, _)| *k == h) {
                     return *id;
                 }
-                let r = tx
-                    .execute("INSERT OR IGNORE INTO strings (text) VALUES (?1)", [s])
-                    .and_then(|_| {
-                        tx.query_row("SELECT id FROM strings WHERE text = ?1", [s], |r| {
-                            r.get::<_, i64>(0)
-                        })
-                    });
-                match r {
+                match intern_string(&tx, s, h) {
                     Ok(id) => {
-                        let id = id as u64;
-                        new_strings.push((s.to_string(), id));
+                        new_strings.push((h, id));
                         id
                     }
                     Err(e) => {
@@ -569,13 +574,19 @@ impl Store {
                 params![seq, at.unwrap_or(wall_ms), kind, json],
             )?;
         }
+        for (k, v) in &extra.meta {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
         tx.commit()?;
 
         // Committed: now the caches may learn.
         let c = &mut self.caches;
         c.boots.insert(extra.boot_id.clone(), boot);
         c.series.extend(new_series);
-        if c.strings.len() > 100_000 {
+        if c.strings.len() > 20_000 {
             c.strings.clear();
         }
         c.strings.extend(new_strings);
@@ -659,6 +670,9 @@ impl Store {
             )?;
         }
         tx.execute(&format!("DELETE FROM {head}"), [])?;
+        if matches!(kind, Kind::Proc) {
+            seal_strings(&tx)?;
+        }
         tx.commit()?;
         match kind {
             Kind::Host => self.caches.host_head = 0,
@@ -855,20 +869,57 @@ impl Store {
         if let Some(t) = self.texts.borrow().get(&id) {
             return Some(t.clone());
         }
-        let t: Option<String> = self
+        let row: Option<(bool, String)> = self
             .conn
-            .prepare_cached("SELECT text FROM strings WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id as i64], |r| r.get(0)).optional())
+            .prepare_cached("SELECT whole, text FROM strings WHERE id = ?1")
+            .and_then(|mut st| {
+                st.query_row([id as i64], |r| Ok((r.get::<_, i64>(0)? != 0, r.get(1)?)))
+                    .optional()
+            })
             .ok()
             .flatten();
-        if let Some(t) = &t {
-            let mut m = self.texts.borrow_mut();
-            if m.len() > 200_000 {
-                m.clear();
+        let (whole, prefix) = row?;
+        let t = if whole {
+            prefix
+        } else {
+            // A long string: in string_head until its chunk is sealed, then in string_chunks.
+            let head: Option<String> = self
+                .conn
+                .prepare_cached("SELECT text FROM string_head WHERE id = ?1")
+                .and_then(|mut st| st.query_row([id as i64], |r| r.get(0)).optional())
+                .ok()
+                .flatten();
+            match head {
+                Some(t) => t,
+                None => self.long_string(id).unwrap_or(prefix),
             }
-            m.insert(id, t.clone());
+        };
+        let mut m = self.texts.borrow_mut();
+        if m.len() > 100_000 {
+            m.clear();
         }
-        t
+        m.insert(id, t.clone());
+        Some(t)
+    }
+
+    /// Decompresses the string chunk holding `id`, caching all its strings.
+    fn long_string(&self, id: u64) -> Option<String> {
+        let data: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT data FROM string_chunks WHERE first_id <= ?1 AND last_id >= ?1")
+            .and_then(|mut st| st.query_row([id as i64], |r| r.get(0)).optional())
+            .ok()
+            .flatten()?;
+        let strings = decode_strings(&data).ok()?;
+        let mut found = None;
+        let mut m = self.texts.borrow_mut();
+        for (k, t) in strings {
+            if k == id {
+                found = Some(t.clone());
+            }
+            m.insert(k, t);
+        }
+        found
     }
 
     /// Decoded chunk data covering some samples: seq → values.
@@ -1172,7 +1223,9 @@ impl Store {
             head_bytes: q(
                 "SELECT (SELECT coalesce(sum(length(data)), 0) FROM host_head) + (SELECT coalesce(sum(length(data)), 0) FROM proc_head)",
             )?,
-            strings_bytes: q("SELECT sum(length(text)) FROM strings")?,
+            strings_bytes: q(
+                "SELECT (SELECT coalesce(sum(length(text)), 0) FROM strings) + (SELECT coalesce(sum(length(text)), 0) FROM string_head) + (SELECT coalesce(sum(length(data)), 0) FROM string_chunks)",
+            )?,
             used_bytes: self.used_bytes()?,
             file_bytes: std::fs::metadata(&self.path)
                 .map(|m| m.len() as i64)
@@ -1186,6 +1239,100 @@ impl Store {
         let v: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
         Ok(v.join("\n"))
     }
+}
+
+/// Strings longer than this keep only their first bytes in `strings.text` (for `LIKE` queries
+/// in sqlite3); the whole text goes to `string_head`, then compressed with its neighbours into
+/// `string_chunks` when the process chunk is sealed. Command lines of build tools and JVMs run
+/// to kilobytes, and the new ones of a quarter of an hour compress far better together.
+const LONG_STRING: usize = 128;
+
+/// 64-bit FNV-1a.
+fn string_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The id of a string, adding it if new.
+fn intern_string(tx: &rusqlite::Transaction, s: &str, h: u64) -> rusqlite::Result<u64> {
+    let mut prefix_end = s.len().min(LONG_STRING);
+    while !s.is_char_boundary(prefix_end) {
+        prefix_end -= 1;
+    }
+    let prefix = &s[..prefix_end];
+    let whole = prefix_end == s.len();
+    let found: Option<i64> = tx
+        .prepare_cached("SELECT id FROM strings WHERE hash = ?1 AND whole = ?2 AND text = ?3")?
+        .query_row(params![h as i64, whole, prefix], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id as u64);
+    }
+    tx.prepare_cached("INSERT INTO strings (hash, whole, text) VALUES (?1, ?2, ?3)")?
+        .execute(params![h as i64, whole, prefix])?;
+    let id = tx.last_insert_rowid();
+    if !whole {
+        tx.prepare_cached("INSERT INTO string_head (id, text) VALUES (?1, ?2)")?
+            .execute(params![id, s])?;
+    }
+    Ok(id as u64)
+}
+
+/// Moves the long strings waiting in `string_head` into one compressed chunk.
+fn seal_strings(tx: &rusqlite::Transaction) -> Result<(), StoreError> {
+    let mut raw = Vec::new();
+    let (mut first, mut last, mut n) = (0i64, 0i64, 0u64);
+    {
+        let mut st = tx.prepare("SELECT id, text FROM string_head ORDER BY id")?;
+        let mut rows = st.query([])?;
+        let mut body = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let t: String = r.get(1)?;
+            if n == 0 {
+                first = id;
+            }
+            codec::put_uvar(&mut body, (id - last.max(first - 1)) as u64);
+            codec::put_uvar(&mut body, t.len() as u64);
+            body.extend_from_slice(t.as_bytes());
+            last = id;
+            n += 1;
+        }
+        codec::put_uvar(&mut raw, n);
+        codec::put_uvar(&mut raw, first as u64);
+        raw.extend_from_slice(&body);
+    }
+    if n == 0 {
+        return Ok(());
+    }
+    let data = codec::compress(&raw, codec::SEALED_LEVEL);
+    tx.execute(
+        "INSERT INTO string_chunks (first_id, last_id, data) VALUES (?1, ?2, ?3)",
+        params![first, last, data],
+    )?;
+    tx.execute("DELETE FROM string_head", [])?;
+    Ok(())
+}
+
+/// Reads a string chunk back: (id, text) pairs.
+pub fn decode_strings(data: &[u8]) -> Result<Vec<(u64, String)>, StoreError> {
+    let raw = codec::decompress(data)?;
+    let mut r = codec::Reader::new(&raw);
+    let n = r.count(raw.len(), "string")?;
+    let first = r.uvar()?;
+    let mut out = Vec::with_capacity(n);
+    let mut id = first.wrapping_sub(1);
+    for _ in 0..n {
+        id = id.wrapping_add(r.uvar()?);
+        let len = r.count(r.remaining(), "string length")?;
+        let t = String::from_utf8_lossy(r.bytes(len)?).into_owned();
+        out.push((id, t));
+    }
+    Ok(out)
 }
 
 fn parse_neighbours(text: &str) -> Vec<karte_procfs::net_arp::ArpEntry> {

@@ -31,6 +31,7 @@ fn crash_child_writer() {
     let extra = Extra {
         boot_id: boot_id(),
         events: vec![("test".into(), None, "{\"x\":1}".into())],
+        ..Default::default()
     };
     loop {
         let seq = w.append(&live(), &extra).expect("append");

@@ -52,6 +52,7 @@ fn disk_full_pauses_and_resumes() {
     let extra = Extra {
         boot_id: boot_id(),
         events: Vec::new(),
+        ..Default::default()
     };
     let result = std::panic::catch_unwind(|| {
         let mut w = Store::open_writer(

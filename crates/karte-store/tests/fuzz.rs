@@ -55,6 +55,10 @@ proptest! {
         let _ = codec::decode_host(&bytes, Some(&[1, 2, 3]));
         let _ = codec::decode_procs(&bytes);
         let _ = codec::decompress(&bytes);
+        let _ = karte_store::decode_strings(&bytes);
+        let mut z = vec![0u8];
+        z.extend_from_slice(&bytes);
+        let _ = karte_store::decode_strings(&z);
         // With the right magic, to get past the first check.
         let mut h = vec![0xA1];
         h.extend_from_slice(&bytes);

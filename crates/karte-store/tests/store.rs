@@ -12,7 +12,7 @@ use std::time::Duration;
 fn extra() -> Extra {
     Extra {
         boot_id: boot_id(),
-        events: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -427,5 +427,77 @@ fn corrupt_chunks_give_errors_not_panics() {
     let samples: Vec<SampleInfo> = r.samples_between(i64::MIN, i64::MAX).expect("samples");
     let res = r.scan(&samples, Want::ALL, |_| Ok(()));
     assert!(matches!(res, Err(StoreError::Corrupt(_))), "{res:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn long_command_lines_round_trip_through_string_chunks() {
+    let dir = tempdir("strings");
+    let path = dir.join("k.db");
+    let mut w = Store::open_writer(
+        &path,
+        WriterOptions {
+            host_chunk: 4,
+            proc_chunk: 3,
+        },
+    )
+    .expect("open");
+    let template = live();
+    let mut want = Vec::new();
+    for i in 0..10u64 {
+        let mut s = synthetic(
+            i,
+            1_800_000_000.0 + i as f64 * 10.0,
+            100.0 + i as f64 * 10.0,
+        );
+        let mut p = template
+            .processes
+            .iter()
+            .find(|p| !p.is_kernel_thread())
+            .cloned()
+            .expect("a process");
+        // A new long command line every reading (a build spawning compilers), and a repeated one.
+        p.cmdline = Some(format!(
+            "/usr/bin/rustc --crate-name c{i} {} é{}",
+            "--extern x=/very/long/path.rlib ".repeat(20),
+            i
+        ));
+        let mut q = p.clone();
+        q.stat.pid += 1;
+        q.cmdline = Some(format!("java -Xmx8g {}", "-Dprop=value ".repeat(30)));
+        s.processes = vec![p, q];
+        want.push(
+            s.processes
+                .iter()
+                .map(|p| p.cmdline.clone())
+                .collect::<Vec<_>>(),
+        );
+        w.append(&s, &extra()).expect("append");
+    }
+    let mut r = Store::open_reader(&path).expect("reader");
+    let back = all(&mut r);
+    let got: Vec<Vec<Option<String>>> = back
+        .iter()
+        .map(|b| {
+            b.snapshot
+                .processes
+                .iter()
+                .map(|p| p.cmdline.clone())
+                .collect()
+        })
+        .collect();
+    assert_eq!(got, want);
+    let chunks: i64 = r
+        .connection()
+        .query_row("SELECT count(*) FROM string_chunks", [], |x| x.get(0))
+        .expect("count");
+    assert!(chunks >= 3, "{chunks}");
+    let longs: i64 = r
+        .connection()
+        .query_row("SELECT count(*) FROM strings WHERE whole = 0", [], |x| {
+            x.get(0)
+        })
+        .expect("count");
+    assert_eq!(longs, 11, "one java line and ten rustc lines");
     let _ = std::fs::remove_dir_all(&dir);
 }

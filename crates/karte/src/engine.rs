@@ -47,6 +47,7 @@ impl Engine {
             before: self.prev.as_deref(),
             interval: interval.as_ref(),
             events: &[],
+            kernel_log_read: false,
             lang: self.lang,
         };
         let diagnosis = diagnose(&cx);
@@ -164,8 +165,9 @@ impl KernelLog {
     }
 }
 
-/// The whole live kernel log as events, with a note when it cannot be read.
-pub fn live_kernel_log() -> (Vec<karte_kmsg::Event>, Option<String>) {
+/// The whole live kernel log as events, with a note when it cannot be read, and whether it was
+/// read.
+pub fn live_kernel_log() -> (Vec<karte_kmsg::Event>, Option<String>, bool) {
     match KernelLog::open(false) {
         Ok(mut k) => {
             let events = k.read_available();
@@ -175,13 +177,14 @@ pub fn live_kernel_log() -> (Vec<karte_kmsg::Event>, Option<String>) {
                     k.lost_records()
                 )
             });
-            (events, note)
+            (events, note, true)
         }
         Err(e) => (
             Vec::new(),
             Some(format!(
                 "{e}; rules that need the kernel log (oom-kill, hung-task, io-errors, …) did not run"
             )),
+            false,
         ),
     }
 }

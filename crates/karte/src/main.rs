@@ -48,7 +48,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(usage_exit_code(&e));
+        }
+    };
     let result = match cli.command {
         Command::Doctor(a) => cmd::doctor::run(a),
         Command::Explain(a) => cmd::explain::run(a),
@@ -66,8 +72,23 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("karte: {}", e.message);
+            if !e.message.is_empty() {
+                eprintln!("karte: {}", e.message);
+            }
             ExitCode::from(e.code)
         }
+    }
+}
+
+/// Exit status for a command line that could not be parsed: 0 for --help/--version, 2 as usual,
+/// but 3 for `doctor`, whose exit status a monitoring system reads (2 would mean CRITICAL).
+fn usage_exit_code(e: &clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+        _ if std::env::args().nth(1).as_deref() == Some("doctor") => cmd::doctor::EXIT_UNKNOWN,
+        _ => 2,
     }
 }

@@ -26,6 +26,9 @@ list) and replace it; for CPU bank errors, the CPU or its cooling.",
 };
 
 pub fn evaluate(cx: &Context) -> Outcome {
+    if !cx.kernel_log_read {
+        return Outcome::skipped(super::NEEDS_LOG);
+    }
     let mut lines = Vec::new();
     let mut uncorrected = false;
     for e in cx.events {
@@ -91,4 +94,22 @@ pub fn evaluate(cx: &Context) -> Outcome {
             )
             .into()],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use crate::Lang;
+
+    #[test]
+    fn corrected_is_warning() {
+        let log = "[ 10.0] EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x12345 offset:0x0 grain:32 syndrome:0x0)\n";
+        let ev = karte_kmsg::parse_bytes(log.as_bytes(), &karte_kmsg::Options::default());
+        let s = host(100.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
+        assert_eq!(o.findings.len(), 1, "{ev:?}");
+        assert_eq!(o.findings[0].severity, Severity::Warning);
+        assert!(evaluate(&Context::single(&s, Lang::En).with_events(&[])).findings.is_empty());
+    }
 }

@@ -29,6 +29,9 @@ silences the message.",
 };
 
 pub fn evaluate(cx: &Context) -> Outcome {
+    if !cx.kernel_log_read {
+        return Outcome::skipped(super::NEEDS_LOG);
+    }
     let hung: Vec<&HungTask> = cx
         .events
         .iter()
@@ -139,4 +142,26 @@ pub fn evaluate(cx: &Context) -> Outcome {
         });
     }
     Outcome::many(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use crate::Lang;
+
+    #[test]
+    fn one_finding_per_program_however_often_printed() {
+        let log = "[  600.0] INFO: task nfsd:1234 blocked for more than 120 seconds.
+[  720.0] INFO: task nfsd:1234 blocked for more than 241 seconds.
+[  725.0] INFO: task rsync:4321 blocked for more than 122 seconds.
+";
+        let ev = karte_kmsg::parse_bytes(log.as_bytes(), &karte_kmsg::Options::default());
+        let s = host(1000.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
+        assert_eq!(o.findings.len(), 2, "{o:?}");
+        assert!(o.findings.iter().all(|f| f.severity == Severity::Warning));
+        let quiet = karte_kmsg::parse_bytes(b"[ 1.0] EXT4-fs (sda1): mounted filesystem\n", &karte_kmsg::Options::default());
+        assert!(evaluate(&Context::single(&s, Lang::En).with_events(&quiet)).findings.is_empty());
+    }
 }

@@ -26,6 +26,9 @@ replace the disk; fsck or xfs_repair after the hardware is fixed; restore from b
 };
 
 pub fn evaluate(cx: &Context) -> Outcome {
+    if !cx.kernel_log_read {
+        return Outcome::skipped(super::NEEDS_LOG);
+    }
     let errs: Vec<&IoError> = cx
         .events
         .iter()
@@ -90,4 +93,24 @@ pub fn evaluate(cx: &Context) -> Outcome {
         })
         .collect();
     Outcome::many(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use crate::Lang;
+
+    #[test]
+    fn block_errors_per_device() {
+        let log = "[ 50.0] blk_update_request: I/O error, dev sdb, sector 123456 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0
+[ 51.0] blk_update_request: I/O error, dev sdb, sector 123464 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0
+";
+        let ev = karte_kmsg::parse_bytes(log.as_bytes(), &karte_kmsg::Options::default());
+        let s = host(100.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
+        assert_eq!(o.findings.len(), 1, "{o:?}");
+        assert_eq!(o.findings[0].subjects, vec!["sdb".to_string()]);
+        assert!(evaluate(&Context::single(&s, Lang::En).with_events(&[])).findings.is_empty());
+    }
 }

@@ -28,6 +28,9 @@ host; on hardware, the BIOS/firmware.",
 };
 
 pub fn evaluate(cx: &Context) -> Outcome {
+    if !cx.kernel_log_read {
+        return Outcome::skipped(super::NEEDS_LOG);
+    }
     let mut lines = Vec::new();
     let mut hard = false;
     for e in cx.events {
@@ -93,4 +96,23 @@ pub fn evaluate(cx: &Context) -> Outcome {
         evidence,
         remedy,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use crate::Lang;
+
+    #[test]
+    fn soft_lockup_is_warning() {
+        let log = "[ 300.0] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [kworker/1:2:123]\n";
+        let ev = karte_kmsg::parse_bytes(log.as_bytes(), &karte_kmsg::Options::default());
+        let s = host(400.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
+        assert_eq!(o.findings.len(), 1, "{ev:?}");
+        assert_eq!(o.findings[0].severity, Severity::Warning);
+        let none = evaluate(&Context::single(&s, Lang::En));
+        assert!(none.findings.is_empty() && none.skipped.is_some());
+    }
 }

@@ -12,6 +12,7 @@ pub mod kernel_lockup;
 pub mod kernel_thread_runaway;
 pub mod link_errors;
 pub mod load_uninterruptible;
+pub mod loadavg_periodic;
 pub mod memory_pressure;
 pub mod neighbour_flap;
 pub mod oom_kill;
@@ -20,6 +21,9 @@ pub mod swap_thrashing;
 
 use crate::RuleInfo;
 use crate::context::{Context, Outcome};
+
+/// Why a rule that reads the kernel log did not judge.
+pub const NEEDS_LOG: &str = "needs the kernel log (not readable here, or not in the bundle)";
 
 /// A rule: its description and its pure evaluation.
 pub struct Rule {
@@ -104,6 +108,7 @@ pub const ALL: &[&RuleInfo] = &[
     &memory_pressure::INFO,
     &overcommit_risk::INFO,
     &link_errors::INFO,
+    &loadavg_periodic::INFO,
     &oom_kill::INFO,
     &hung_task::INFO,
     &io_errors::INFO,

@@ -124,15 +124,14 @@ fn cause(k: &OomKill, cx: &Context) -> Cause {
             };
         }
     }
-    if let (Some(top), Some(ram)) = (k.largest_tasks.first(), ram) {
-        if let Some(rss) = top.rss_kb.filter(|r| *r as f64 >= HOG_SHARE * ram as f64) {
+    if let (Some(top), Some(ram)) = (k.largest_tasks.first(), ram)
+        && let Some(rss) = top.rss_kb.filter(|r| *r as f64 >= HOG_SHARE * ram as f64) {
             return Cause::Hog {
                 comm: top.comm.clone(),
                 rss_kb: rss,
                 ram_kb: ram,
             };
         }
-    }
     if let Some(ram) = ram {
         let victim =
             k.anon_rss_kb.unwrap_or(0) + k.file_rss_kb.unwrap_or(0) + k.shmem_rss_kb.unwrap_or(0);
@@ -158,11 +157,10 @@ fn cause(k: &OomKill, cx: &Context) -> Cause {
 
 /// Seconds between the kill and the reading, when both clocks are known.
 fn age_secs(k: &OomKill, cx: &Context) -> Option<f64> {
-    if let (Some(u), Some(now)) = (k.at.uptime_s, cx.now.uptime) {
-        if now.up_secs >= u {
+    if let (Some(u), Some(now)) = (k.at.uptime_s, cx.now.uptime)
+        && now.up_secs >= u {
             return Some(now.up_secs - u);
         }
-    }
     match (k.at.unix_s, cx.now.host.unix_secs) {
         (Some(t), Some(now)) if now >= t => Some(now - t),
         _ => None,
@@ -422,15 +420,14 @@ fn kill_finding(group: &[&OomKill], cx: &Context) -> Finding {
             format!("and {} earlier kills", group.len() - 5)
         });
     }
-    if let Some(sel) = &last.selected {
-        if sel.pid.is_some() && sel.pid != last.pid {
+    if let Some(sel) = &last.selected
+        && sel.pid.is_some() && sel.pid != last.pid {
             evidence.push(if ja {
                 format!("OOM キラーが選んだのは pid {} {} でしたが、実際に強制終了されたのはその子プロセスです", sel.pid.unwrap_or(0), sel.comm.as_deref().unwrap_or("?"))
             } else {
                 format!("the killer selected pid {} {}, and killed its child instead", sel.pid.unwrap_or(0), sel.comm.as_deref().unwrap_or("?"))
             });
         }
-    }
     if let Some(m) = &last.mem {
         let p = |v: Option<u64>| v.map(fmt::kb).unwrap_or_else(|| "?".into());
         evidence.push(if ja {
@@ -649,8 +646,8 @@ pub fn evaluate(cx: &Context) -> Outcome {
             remedy: vec![cx.t("On the host: karte events (or journalctl -k | karte events --input -).", "そのホストで: karte events（または journalctl -k | karte events --input -）。").into()],
         });
     }
-    if kills.is_empty() && during == 0 {
-        if let Some(n) = cx.now.vm("oom_kill").filter(|n| *n > 0) {
+    if kills.is_empty() && during == 0
+        && let Some(n) = cx.now.vm("oom_kill").filter(|n| *n > 0) {
             out.push(Finding {
                 rule: ID,
                 severity: Severity::Info,
@@ -668,6 +665,88 @@ pub fn evaluate(cx: &Context) -> Outcome {
                     .into()],
             });
         }
+    if !cx.kernel_log_read && out.is_empty() {
+        return Outcome::skipped(super::NEEDS_LOG);
     }
     Outcome::many(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+    use crate::Lang;
+
+    fn events(log: &str) -> Vec<Event> {
+        karte_kmsg::parse_bytes(log.as_bytes(), &karte_kmsg::Options::default())
+    }
+
+    const GLOBAL_DIRTY: &str = "[ 9000.100000] java invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[ 9000.100001] Mem-Info:
+[ 9000.100002] active_anon:700000 inactive_anon:20000 isolated_anon:0
+[ 9000.100003]  active_file:30000 inactive_file:20000 isolated_file:0
+[ 9000.100004]  unevictable:0 dirty:400000 writeback:100000
+[ 9000.100005]  slab_reclaimable:12000 slab_unreclaimable:9000
+[ 9000.100006]  mapped:3100 shmem:400 pagetables:2000
+[ 9000.100007]  free:14000 free_pcp:0 free_cma:0
+[ 9000.100008] Free swap  = 0kB
+[ 9000.100009] Total swap = 0kB
+[ 9000.100010] 2000000 pages RAM
+[ 9000.100011] Tasks state (memory values in pages):
+[ 9000.100012] [  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name
+[ 9000.100013] [   7070]  1000  7070  2100000   700000  4200000        0             0 java
+[ 9000.100014] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/system.slice/app.service,task=java,pid=7070,uid=1000
+[ 9000.100015] Out of memory: Killed process 7070 (java) total-vm:8400000kB, anon-rss:2800000kB, file-rss:1024kB, shmem-rss:0kB, UID:1000 pgtables:4100kB oom_score_adj:0
+";
+
+    fn cx_at<'a>(s: &'a karte_snapshot::Snapshot, ev: &'a [Event]) -> Context<'a> {
+        Context::single(s, Lang::En).with_events(ev)
+    }
+
+    #[test]
+    fn recent_global_kill_with_dirty_pages() {
+        let ev = events(GLOBAL_DIRTY);
+        let s = host(9000.0 + 600.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        let o = evaluate(&cx_at(&s, &ev));
+        assert_eq!(o.findings.len(), 1, "{o:?}");
+        let f = &o.findings[0];
+        assert_eq!(f.severity, Severity::Critical);
+        assert!(f.title.contains("java"));
+        assert!(f.summary.contains("dirty"), "{}", f.summary);
+        assert!(f.remedy.iter().any(|r| r.contains("vm.dirty_bytes")));
+        assert!(f.remedy.iter().any(|r| r.contains("oom_score_adj")));
+    }
+
+    #[test]
+    fn old_kill_is_info_and_no_log_means_not_judged() {
+        let ev = events(GLOBAL_DIRTY);
+        let s = host(9000.0 + 3.0 * 86_400.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        assert_eq!(evaluate(&cx_at(&s, &ev)).findings[0].severity, Severity::Info);
+        let o = evaluate(&Context::single(&s, Lang::En));
+        assert!(o.findings.is_empty());
+        assert!(o.skipped.is_some());
+    }
+
+    #[test]
+    fn cgroup_kill_names_the_unit() {
+        let log = "[ 100.0] node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0
+[ 100.1] memory: usage 524288kB, limit 524288kB, failcnt 9711
+[ 100.2] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/system.slice/web.service,task_memcg=/system.slice/web.service,task=node,pid=9001,uid=33
+[ 100.3] Memory cgroup out of memory: Killed process 9001 (node) total-vm:1200000kB, anon-rss:516000kB, file-rss:0kB, shmem-rss:0kB, UID:33 pgtables:1172kB oom_score_adj:0
+";
+        let ev = events(log);
+        let s = host(200.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        let f = &evaluate(&cx_at(&s, &ev)).findings[0];
+        assert!(f.summary.contains("web.service"), "{}", f.summary);
+        assert!(f.remedy[0].contains("systemctl set-property web.service MemoryMax="), "{}", f.remedy[0]);
+        let ja = evaluate(&Context::single(&s, Lang::Ja).with_events(&ev));
+        assert!(ja.findings[0].summary.contains("cgroup 自身のメモリ上限"));
+    }
+
+    #[test]
+    fn a_quiet_log_gives_nothing() {
+        let ev = events("[ 1.0] usb 1-1: new high-speed USB device number 2 using xhci_hcd\n");
+        let s = host(200.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
+        assert!(evaluate(&cx_at(&s, &ev)).findings.is_empty());
+    }
 }

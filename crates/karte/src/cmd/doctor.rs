@@ -86,6 +86,7 @@ struct Readings {
     before: Option<Snapshot>,
     now: Snapshot,
     events: Vec<karte_kmsg::Event>,
+    kernel_log_read: bool,
     /// Findings from sources other than the readings (the network check).
     extra: Vec<karte_rules::Finding>,
     source: &'static str,
@@ -112,12 +113,13 @@ fn read_live(interval: f64, lang: Lang, net: bool) -> Readings {
         Some(Err(_)) => notes.push("duplicate-IP check failed".into()),
         None => {}
     }
-    let (events, kmsg_note) = engine::live_kernel_log();
+    let (events, kmsg_note, kernel_log_read) = engine::live_kernel_log();
     notes.extend(kmsg_note);
     Readings {
         before: Some(before),
         now,
         events,
+        kernel_log_read,
         extra,
         source: "live",
         notes,
@@ -150,6 +152,7 @@ fn read_captured(b: &karte_source::Bundle, is_root: bool, lang: Lang) -> Reading
         before,
         now,
         events,
+        kernel_log_read: b.kmsg.is_some(),
         extra,
         source: if is_root { "root" } else { "bundle" },
         notes,
@@ -181,6 +184,7 @@ pub fn run(args: Args) -> CmdResult {
         before: r.before.as_ref(),
         interval: interval.as_ref(),
         events: &r.events,
+        kernel_log_read: r.kernel_log_read,
         lang,
     };
     let mut diagnosis = diagnose(&cx);
@@ -216,7 +220,7 @@ pub fn run(args: Args) -> CmdResult {
                 notes: &notes,
                 status,
             };
-            serde_json::to_writer_pretty(&mut out, &j).map_err(|e| CliError::new(e.to_string()))?;
+            serde_json::to_writer_pretty(&mut out, &j)?;
             writeln!(out)?;
         }
         Format::Text => {

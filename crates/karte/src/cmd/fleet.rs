@@ -48,6 +48,7 @@ pub struct FleetArgs {
         long,
         value_name = "TIME",
         allow_hyphen_values = true,
+        requires = "prometheus",
         help_heading = "Prometheus"
     )]
     pub since: Option<String>,
@@ -56,19 +57,35 @@ pub struct FleetArgs {
         long,
         value_name = "TIME",
         allow_hyphen_values = true,
+        requires = "prometheus",
         help_heading = "Prometheus"
     )]
     pub until: Option<String>,
     /// Time between the two readings of each step the rules judge (at least twice the scrape
     /// interval) [default: 5m]
-    #[arg(long, value_name = "DURATION", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub step: Option<String>,
     /// Only series of this job (when several jobs scrape the same instances)
-    #[arg(long, value_name = "JOB", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "JOB",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub job: Option<String>,
     /// How much node_load1 history loadavg-periodic looks at, ending at --until; 0 turns it off
     /// [default: 4d]
-    #[arg(long, value_name = "DURATION", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub loadavg_window: Option<String>,
     /// Basic-auth user; the password comes from $KARTE_PROMETHEUS_PASSWORD or
     /// --prometheus-password-file, never from the command line
@@ -80,26 +97,52 @@ pub struct FleetArgs {
     )]
     pub prometheus_user: Option<String>,
     /// File holding the basic-auth password (first line)
-    #[arg(long, value_name = "FILE", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub prometheus_password_file: Option<PathBuf>,
     /// File holding a bearer token (or set $KARTE_PROMETHEUS_BEARER_TOKEN)
-    #[arg(long, value_name = "FILE", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub prometheus_bearer_token_file: Option<PathBuf>,
     /// PEM file of the CA certificate(s) to trust for https (instead of the bundled web roots)
-    #[arg(long, value_name = "FILE", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub prometheus_ca: Option<PathBuf>,
     /// Extra request header, e.g. "X-Scope-OrgID: tenant1" for Mimir or Cortex (repeatable)
     #[arg(
         long = "prometheus-header",
         value_name = "NAME: VALUE",
+        requires = "prometheus",
         help_heading = "Prometheus"
     )]
     pub prometheus_headers: Vec<String>,
     /// Seconds one request may take
-    #[arg(long, value_name = "SECS", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub prometheus_timeout: Option<f64>,
     /// Instances diagnosed at the same time with --all [default: 4]
-    #[arg(long, value_name = "N", help_heading = "Prometheus")]
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "prometheus",
+        help_heading = "Prometheus"
+    )]
     pub parallel: Option<usize>,
 }
 
@@ -615,10 +658,10 @@ pub fn summary_line(r: &InstanceReport, lang: Lang) -> String {
     }
     let mut others: Vec<&str> = Vec::new();
     for f in r.findings.iter().skip(1) {
-        if f.finding.severity >= Severity::Warning || top.finding.severity == Severity::Info {
-            if !others.contains(&f.finding.rule) && f.finding.rule != top.finding.rule {
-                others.push(f.finding.rule);
-            }
+        let shown =
+            f.finding.severity >= Severity::Warning || top.finding.severity == Severity::Info;
+        if shown && !others.contains(&f.finding.rule) && f.finding.rule != top.finding.rule {
+            others.push(f.finding.rule);
         }
     }
     if !others.is_empty() {

@@ -104,7 +104,7 @@ pub struct SimulateArgs {
     /// Replay a step function: CSV of seconds,tasks (tasks added from each time on)
     #[arg(long, value_name = "FILE")]
     pub steps: Option<PathBuf>,
-    /// Simulated time in seconds [default: four beats of the job, at least a day, at most 30 days]
+    /// Simulated time in seconds [default: eight beats of the job, at least a day, at most 30 days]
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
     /// Read /proc/loadavg every SECS seconds
@@ -422,7 +422,8 @@ fn run_simulate(a: SimulateArgs) -> CmdResult {
                 "--period must be a positive number of seconds",
             ));
         }
-        if !(a.run_ms.is_finite() && a.run_ms >= 0.0) || !(a.phase.is_finite() && a.phase >= 0.0) {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        if !ok(a.run_ms) || !ok(a.phase) {
             return Err(CliError::new(
                 "--run-ms and --phase must be non-negative numbers",
             ));
@@ -463,11 +464,12 @@ fn run_simulate(a: SimulateArgs) -> CmdResult {
             ));
         }
         None => beat
-            .map(|b| 4.0 * b.period_s)
+            .map(|b| 8.0 * b.period_s)
             .unwrap_or(0.0)
             .clamp(86400.0, 30.0 * 86400.0),
     };
-    if !a.updates && !(a.every.is_finite() && a.every >= 0.001) {
+    let every_ok = a.every.is_finite() && a.every >= 0.001;
+    if !a.updates && !every_ok {
         return Err(CliError::new("--every must be at least 0.001 s"));
     }
     if !a.updates && duration / a.every > 10_000_000.0 {

@@ -11,9 +11,12 @@
 //! Its own cost is logged: CPU time per reading and resident memory, every hour and at exit.
 
 use super::{CliError, CmdResult};
-use karte_snapshot::{Parts, ReadOptions, read_snapshot};
+use karte_snapshot::{
+    CgroupMemory, NetInterface, Parts, Process, ReadOptions, Snapshot, read_snapshot,
+};
 use karte_source::Root;
 use karte_store::{Extra, Retention, Store, StoreError, WriterOptions};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -52,6 +55,8 @@ pub const PARTS: Parts = Parts {
     cgroups: true,
 };
 
+/// Readings between two full readings of every process's details (one minute at 10 s).
+const PROCESS_DETAILS_EVERY: u64 = 6;
 /// Readings between two retention passes and two cost log lines (one hour at 10 s).
 const HOUSEKEEPING_EVERY: u64 = 360;
 const DEFAULT_RETENTION_DAYS: f64 = 14.0;
@@ -148,21 +153,265 @@ fn rss_kb(root: &Root) -> (Option<u64>, Option<u64>) {
     }
 }
 
-/// New kernel-log events since the previous reading.
-///
-/// Waits for the live `/dev/kmsg` reader (karte-source) and the parser's events (karte-kmsg):
-/// once they exist, `open` seeks to the end of the log and `poll` reads what came since, without
-/// blocking, and returns each event as (kind, wall ms if known, JSON as `karte events` prints
-/// it) — the store already keeps them (`events` table). Until then no events are recorded.
-struct KernelLog;
+/// The link state of every interface — carrier, carrier changes, operstate — read every
+/// reading; the rest (address, MTU, speed, type, error counters) is carried from the last full
+/// reading of /sys/class/net (once an hour), where it rarely changes. Reading every statistics
+/// file of every interface each interval would cost the recorder a third of its time.
+fn read_links(root: &Root, full: &[NetInterface]) -> Vec<NetInterface> {
+    use karte_procfs::netclass::{parse_operstate, parse_u64};
+    let Ok(mut names) = root.list("sys/class/net") else {
+        return Vec::new();
+    };
+    names.sort();
+    let mut buf = Vec::new();
+    let mut read = |path: String| -> Option<String> {
+        root.read_into(&path, &mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if name.starts_with('.') || name == "bonding_masters" {
+            continue;
+        }
+        let last = full.iter().find(|i| i.name == name);
+        let base = format!("sys/class/net/{name}");
+        out.push(NetInterface {
+            carrier: read(format!("{base}/carrier"))
+                .as_deref()
+                .and_then(parse_u64),
+            carrier_changes: read(format!("{base}/carrier_changes"))
+                .as_deref()
+                .and_then(parse_u64),
+            operstate: read(format!("{base}/operstate"))
+                .as_deref()
+                .and_then(parse_operstate),
+            mac: last.and_then(|l| l.mac.clone()),
+            mtu: last.and_then(|l| l.mtu),
+            speed_mbps: last.and_then(|l| l.speed_mbps),
+            arp_type: last.and_then(|l| l.arp_type),
+            statistics: Vec::new(),
+            name,
+        });
+    }
+    out
+}
 
-impl KernelLog {
-    fn open() -> KernelLog {
-        KernelLog
+/// What the full reading of a process adds to its `stat`: `status` (uid, swap), the command
+/// line, OOM scores and cgroup — and the memory cgroups themselves.
+///
+/// `read_snapshot` reads them for every process at every reading; the recorder reads them in
+/// full once a minute and, in between, reads only `/proc/PID/stat` (CPU, state, nice, resident
+/// pages — what changes), `wchan` of tasks in D state, and the details of processes it has not
+/// seen yet. `status` is the most expensive file of a process to read; this halves the
+/// recorder's cost. Resident memory stays exact (VmRSS is the same count as stat's rss); VmSwap,
+/// OOM scores and cgroup memory are at most a minute old.
+#[derive(Default)]
+struct ProcessDetails {
+    /// pid → (start time, the full reading's process).
+    known: HashMap<u32, (u64, Process)>,
+    cgroups: Vec<CgroupMemory>,
+}
+
+impl ProcessDetails {
+    fn learn(&mut self, snap: &Snapshot) {
+        self.known.clear();
+        for p in &snap.processes {
+            self.known
+                .insert(p.pid(), (p.stat.starttime_ticks, p.clone()));
+        }
+        self.cgroups = snap.cgroups.clone();
     }
 
-    fn poll(&mut self) -> Vec<(String, Option<i64>, String)> {
-        Vec::new()
+    fn read(&mut self, root: &Root, snap: &mut Snapshot) {
+        use karte_procfs::pid_stat::TaskState;
+        let Ok(names) = root.list("proc") else { return };
+        let mut pids: Vec<u32> = names.iter().filter_map(|n| n.parse().ok()).collect();
+        pids.sort_unstable();
+        let page_kb = u64::from(snap.host.page_size_bytes / 1024).max(1);
+        let mut buf = Vec::with_capacity(4096);
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::with_capacity(pids.len());
+        for pid in pids {
+            let Ok(dir) = root.open_dir(&format!("proc/{pid}")) else {
+                continue;
+            };
+            if dir.read_into("stat", &mut buf).is_err() {
+                continue;
+            }
+            let Ok(stat) = karte_procfs::pid_stat::parse(&text(&buf)) else {
+                continue;
+            };
+            let mut p = match self.known.get(&pid) {
+                Some((start, known)) if *start == stat.starttime_ticks => {
+                    let mut p = known.clone();
+                    p.wchan = None;
+                    p
+                }
+                _ => {
+                    let mut p = Process {
+                        stat: stat.clone(),
+                        status: None,
+                        cmdline: None,
+                        wchan: None,
+                        oom_score: None,
+                        oom_score_adj: None,
+                        cgroup: None,
+                    };
+                    if stat.is_kernel_thread() {
+                        p.cmdline = Some(String::new());
+                    } else {
+                        if dir.read_into("status", &mut buf).is_ok() {
+                            p.status = Some(karte_procfs::pid_status::parse(&text(&buf)));
+                        }
+                        if dir.read_into("cmdline", &mut buf).is_ok() {
+                            p.cmdline = Some(karte_procfs::cmdline::parse_cmdline(&buf));
+                        }
+                    }
+                    self.known.insert(pid, (stat.starttime_ticks, p.clone()));
+                    p
+                }
+            };
+            if let Some(st) = &mut p.status {
+                st.vm_rss_kb = Some(stat.rss_pages * page_kb);
+                st.threads = Some(stat.num_threads);
+            }
+            if stat.state == TaskState::DiskSleep && dir.read_into("wchan", &mut buf).is_ok() {
+                p.wchan = karte_procfs::cmdline::parse_wchan(&text(&buf));
+            }
+            p.stat = stat;
+            out.push(p);
+        }
+        snap.processes = out;
+        snap.cgroups = self.cgroups.clone();
+    }
+}
+
+/// New kernel-log events since the previous reading, from `/dev/kmsg` read without blocking.
+///
+/// The first start records the events still in the kernel's ring buffer (an OOM kill shortly
+/// before the recorder started is worth keeping); the sequence number of the last record read is
+/// kept in the store with each reading (`meta` key `kmsg_seq`, per boot), so a restart goes on
+/// where the previous run stopped instead of recording those events twice. A multi-line report
+/// (an OOM kill) is parsed once it is complete: events can come one interval late. Without
+/// permission (not root, no CAP_SYSLOG) the recorder says so once and records no events.
+struct KernelLog {
+    dev: Option<karte_source::kmsg_device::KmsgDevice>,
+    parser: karte_kmsg::Parser,
+    /// Skip records up to this sequence number (already recorded by a previous run).
+    skip_to: Option<u64>,
+    last_seq: Option<u64>,
+    meta_key: String,
+    lost_reported: u64,
+}
+
+/// An event as the store takes it: (kind, wall ms if known, JSON).
+type EventRow = (String, Option<i64>, String);
+
+fn record_seq(rec: &[u8]) -> Option<u64> {
+    let comma = rec.iter().position(|b| *b == b',')?;
+    let rest = &rec[comma + 1..];
+    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
+}
+
+impl KernelLog {
+    fn open(
+        store: &Store,
+        boot_id: &str,
+        boot_time_unix: Option<f64>,
+        page_size: u32,
+    ) -> KernelLog {
+        let dev = match karte_source::kmsg_device::KmsgDevice::open() {
+            Ok(d) => Some(d),
+            Err(e) => {
+                log(&format!("kernel-log events will not be recorded: {e}"));
+                None
+            }
+        };
+        let meta_key = format!("kmsg_seq:{boot_id}");
+        let skip_to = store
+            .meta(&meta_key)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok());
+        let parser = karte_kmsg::Parser::new(karte_kmsg::Options {
+            page_size,
+            boot_time_unix,
+            ..karte_kmsg::Options::default()
+        });
+        KernelLog {
+            dev,
+            parser,
+            skip_to,
+            last_seq: None,
+            meta_key,
+            lost_reported: 0,
+        }
+    }
+
+    /// Events that came since the last call, and the state to store with them.
+    fn poll(&mut self) -> (Vec<EventRow>, Vec<(String, String)>) {
+        use karte_source::kmsg_device::KmsgRead;
+        let Some(dev) = &mut self.dev else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut read_any = false;
+        // A bounded number of records per reading: a flood must not stall the recorder.
+        for _ in 0..100_000 {
+            match dev.read_record() {
+                Ok(KmsgRead::Record(r)) => {
+                    let seq = record_seq(r);
+                    if let (Some(s), Some(skip)) = (seq, self.skip_to)
+                        && s <= skip
+                    {
+                        continue;
+                    }
+                    self.last_seq = seq.or(self.last_seq);
+                    self.parser.feed(r);
+                    read_any = true;
+                }
+                Ok(KmsgRead::Gap) => {}
+                Ok(KmsgRead::Empty) => break,
+                Err(e) => {
+                    log(&format!(
+                        "kernel log: {e}; no more kernel-log events will be recorded"
+                    ));
+                    self.dev = None;
+                    break;
+                }
+            }
+        }
+        if let Some(dev) = &self.dev {
+            let lost = dev.lost_records();
+            if lost > self.lost_reported {
+                log(&format!(
+                    "{} kernel log record(s) were overwritten before they could be read",
+                    lost - self.lost_reported
+                ));
+                self.lost_reported = lost;
+            }
+        }
+        // A quiet log: whatever waits for a continuation line is complete.
+        if !read_any {
+            self.parser.flush();
+        }
+        let events: Vec<_> = self
+            .parser
+            .drain()
+            .map(|e| {
+                let wall = e.stamp().unix_s.map(|u| (u * 1000.0).round() as i64);
+                (
+                    e.kind().to_string(),
+                    wall,
+                    serde_json::to_string(&e).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let meta = self
+            .last_seq
+            .map(|s| vec![(self.meta_key.clone(), s.to_string())])
+            .unwrap_or_default();
+        (events, meta)
     }
 }
 
@@ -266,7 +515,19 @@ pub fn run(args: Args) -> CmdResult {
         .read_string("proc/sys/kernel/random/boot_id")
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
-    let mut kmsg = KernelLog::open();
+    let boot_time = root
+        .read_string("proc/stat")
+        .ok()
+        .and_then(|t| karte_procfs::stat::parse(&t).btime_secs)
+        .map(|b| b as f64);
+    let mut kmsg = KernelLog::open(
+        &store,
+        &boot_id,
+        boot_time,
+        opts.page_size_bytes.unwrap_or(4096),
+    );
+    let mut links: Vec<NetInterface> = Vec::new();
+    let mut details = ProcessDetails::default();
     let mut state = WriteState::default();
     let start = Instant::now();
     let mut tick: u64 = 0;
@@ -281,10 +542,29 @@ pub fn run(args: Args) -> CmdResult {
     loop {
         let c0 = cpu_time();
         opts.unix_secs = Some(karte_store::now_ms() as f64 / 1000.0);
-        let snap = read_snapshot(&root, &opts);
+        // Interfaces in full (every statistics file) once an hour; the link state in between.
+        let full_links = readings.is_multiple_of(HOUSEKEEPING_EVERY);
+        // Process details and cgroups in full once a minute; /proc/PID/stat every reading.
+        let full_procs = readings.is_multiple_of(PROCESS_DETAILS_EVERY);
+        opts.parts.interfaces = full_links;
+        opts.parts.processes = full_procs;
+        opts.parts.cgroups = full_procs;
+        let mut snap = read_snapshot(&root, &opts);
+        if full_links {
+            links = snap.interfaces.clone();
+        } else {
+            snap.interfaces = read_links(&root, &links);
+        }
+        if full_procs {
+            details.learn(&snap);
+        } else {
+            details.read(&root, &mut snap);
+        }
+        let (events, meta) = kmsg.poll();
         let extra = Extra {
             boot_id: boot_id.clone(),
-            events: kmsg.poll(),
+            events,
+            meta,
         };
         match store.append(&snap, &extra) {
             Ok(_) => {
@@ -296,6 +576,9 @@ pub fn run(args: Args) -> CmdResult {
             Err(e) => state.failed(&e),
         }
         drop(snap);
+        // Give freed memory back (a sealed chunk's buffers): the recorder stays small.
+        // SAFETY: malloc_trim has no preconditions.
+        unsafe { libc::malloc_trim(0) };
         readings += 1;
         if readings.is_multiple_of(HOUSEKEEPING_EVERY)
             && let Err(e) = store.apply_retention(retention, karte_store::now_ms(), interval)
@@ -346,4 +629,81 @@ pub fn run(args: Args) -> CmdResult {
         hwm.map_or("?".into(), |v| v.to_string())
     ));
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat_line(pid: u32, comm: &str, utime: u64, start: u64, kthread: bool) -> String {
+        let flags = if kthread { 2_129_984 } else { 4_194_560 };
+        format!(
+            "{pid} ({comm}) S 1 {pid} {pid} 0 -1 {flags} 10 0 0 0 {utime} 3 0 0 20 0 1 0 {start} 123456 789 18446744073709551615\n"
+        )
+    }
+
+    fn write(dir: &std::path::Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    #[test]
+    fn light_readings_refresh_stat_and_keep_details() {
+        let dir = std::env::temp_dir().join(format!("karte-record-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write(&dir, "proc/10/stat", &stat_line(10, "sshd", 5, 100, false));
+        write(
+            &dir,
+            "proc/10/status",
+            "Name:\tsshd\nUid:\t0\t0\t0\t0\nVmRSS:\t3156 kB\nVmSwap:\t12 kB\n",
+        );
+        write(&dir, "proc/10/cmdline", "/usr/sbin/sshd\0-D\0");
+        write(&dir, "proc/2/stat", &stat_line(2, "kthreadd", 0, 1, true));
+        let root = Root::dir(&dir);
+        let opts = ReadOptions {
+            parts: PARTS,
+            ..ReadOptions::default()
+        };
+        let full = read_snapshot(&root, &opts);
+        let mut d = ProcessDetails::default();
+        d.learn(&full);
+        // The process used CPU; its status changed (not re-read in a light reading); a new one came.
+        write(&dir, "proc/10/stat", &stat_line(10, "sshd", 50, 100, false));
+        write(&dir, "proc/10/status", "Name:\tsshd\nUid:\t1\t1\t1\t1\n");
+        write(&dir, "proc/11/stat", &stat_line(11, "cron", 1, 200, false));
+        write(&dir, "proc/11/cmdline", "/usr/sbin/cron\0-f\0");
+        let mut light = Snapshot::default();
+        light.host.page_size_bytes = 4096;
+        d.read(&root, &mut light);
+        assert_eq!(light.processes.len(), 3);
+        let sshd = light.process(10).expect("sshd");
+        assert_eq!(sshd.stat.utime_ticks, 50);
+        assert_eq!(sshd.cmdline.as_deref(), Some("/usr/sbin/sshd -D"));
+        assert_eq!(sshd.uid(), Some(0));
+        // Resident memory follows stat's page count, not the minute-old status.
+        assert_eq!(sshd.rss_kb(4096), 789 * 4);
+        assert_eq!(
+            light.process(11).and_then(|p| p.cmdline.clone()).as_deref(),
+            Some("/usr/sbin/cron -f")
+        );
+        assert!(light.process(2).is_some_and(|p| p.is_kernel_thread()));
+        // A pid reused by another process (new start time) is read afresh.
+        write(&dir, "proc/10/stat", &stat_line(10, "nginx", 1, 900, false));
+        write(&dir, "proc/10/cmdline", "nginx: master\0");
+        let mut again = Snapshot::default();
+        d.read(&root, &mut again);
+        assert_eq!(
+            again.process(10).and_then(|p| p.cmdline.clone()).as_deref(),
+            Some("nginx: master")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn kmsg_sequence_numbers() {
+        assert_eq!(record_seq(b"6,1617,2313245019,-;text\n"), Some(1617));
+        assert_eq!(record_seq(b"garbage"), None);
+        assert_eq!(record_seq(b""), None);
+    }
 }

@@ -293,7 +293,7 @@ struct AtJson<'a> {
     nets: Vec<karte_snapshot::NetRate>,
     processes: Vec<ProcJson>,
     neighbours: &'a [karte_procfs::net_arp::ArpEntry],
-    events: &'a [StoredEvent],
+    events: Vec<serde_json::Value>,
     notes: Vec<String>,
 }
 
@@ -322,6 +322,7 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
         before: before.as_ref().map(|b| &b.snapshot),
         interval: iv.as_ref(),
         events: &[],
+        kernel_log_read: false,
         lang,
     };
     let diagnosis = diagnose(&cx);
@@ -389,7 +390,7 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
                 nets: iv.as_ref().map(|i| i.nets.clone()).unwrap_or_default(),
                 processes: procs,
                 neighbours: &now.snapshot.arp,
-                events: &events,
+                events: events_json(&events),
                 notes,
             };
             serde_json::to_writer_pretty(&mut out, &j).map_err(|e| CliError::new(e.to_string()))?;
@@ -484,7 +485,7 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
                         "  {} {} {}",
                         local(e.wall_ms.unwrap_or(s.wall_ms)),
                         e.kind,
-                        e.json
+                        event_line(e)
                     );
                 }
             }
@@ -495,6 +496,33 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
         }
     }
     Ok(status)
+}
+
+/// One line for people: the kernel's own message when the event has one.
+fn event_line(e: &StoredEvent) -> String {
+    let v: Option<serde_json::Value> = serde_json::from_str(&e.json).ok();
+    let msg = v
+        .as_ref()
+        .and_then(|v| v.get("message"))
+        .and_then(|m| m.as_str())
+        .map(str::to_string);
+    let s = msg.unwrap_or_else(|| e.json.clone());
+    s.chars().take(200).collect()
+}
+
+/// Stored events as JSON objects (not strings holding JSON).
+fn events_json(events: &[StoredEvent]) -> Vec<serde_json::Value> {
+    events
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "seq": e.seq,
+                "time": e.wall_ms.map(rfc3339),
+                "kind": e.kind,
+                "event": serde_json::from_str::<serde_json::Value>(&e.json).unwrap_or(serde_json::Value::Null),
+            })
+        })
+        .collect()
 }
 
 fn cpu_time(s: f64) -> String {
@@ -559,7 +587,7 @@ struct PeriodJson<'a> {
     intervals_diagnosed: u64,
     findings: Vec<SpanJson<'a>>,
     loadavg: &'a Analysis,
-    events: &'a [StoredEvent],
+    events: Vec<serde_json::Value>,
     notes: &'a [String],
     status: u8,
 }
@@ -648,9 +676,31 @@ pub fn diagnose_period(
     let (mut hostname, mut kernel) = (None, None);
     let mut gaps = 0u64;
     let mut intervals: Vec<f64> = Vec::new();
+    // The neighbour table, followed as `karte net --watch` follows it, for `neighbour-flap`.
+    let mut neigh = karte_net::neigh::Tracker::new();
+    let mut neigh_seeded = false;
+    let mut last_arp: Vec<karte_procfs::net_arp::ArpEntry> = Vec::new();
+    let mut neigh_changes = Vec::new();
     store
         .scan(&samples, Want::ALL, |r| {
             let t = r.info.unix_secs();
+            if !neigh_seeded || r.snapshot.arp != last_arp {
+                for n in karte_net::neigh::from_arp(&r.snapshot.arp) {
+                    if neigh_seeded {
+                        let at = u64::try_from(r.info.uptime_ms).unwrap_or(0);
+                        let wall = u64::try_from(r.info.wall_ms).unwrap_or(0);
+                        if let Some(c) = neigh.observe(&n, at, wall)
+                            && c.kind != karte_net::ChangeKind::NewStation
+                        {
+                            neigh_changes.push((r.info.wall_ms, c));
+                        }
+                    } else {
+                        neigh.seed(&n);
+                    }
+                }
+                neigh_seeded = true;
+                last_arp = r.snapshot.arp.clone();
+            }
             if let Some(l) = r.snapshot.loadavg {
                 load.push(LoadPoint {
                     t,
@@ -721,6 +771,29 @@ pub fn diagnose_period(
         let long = intervals.iter().filter(|i| **i > med * 3.0).count();
         if long > 0 {
             notes.push(format!("{long} gap(s) longer than three intervals (the recorder was stopped, or the disk was full)"));
+        }
+    }
+    if !neigh_changes.is_empty() {
+        let first = neigh_changes
+            .iter()
+            .map(|(t, _)| *t)
+            .min()
+            .unwrap_or(since_ms);
+        let last = neigh_changes
+            .iter()
+            .map(|(t, _)| *t)
+            .max()
+            .unwrap_or(until_ms);
+        let changes: Vec<karte_net::NeighbourChange> =
+            neigh_changes.into_iter().map(|(_, c)| c).collect();
+        for f in karte_rules::rules::neighbour_flap::evaluate(&changes, lang) {
+            spans.push(Span {
+                first_ms: first,
+                last_ms: last,
+                intervals: changes.len() as u64,
+                last_seq: 0,
+                finding: f,
+            });
         }
     }
     let mut opts = karte_loadavg::Options::default();
@@ -860,7 +933,7 @@ fn run_period(
                 intervals_diagnosed: p.diagnosed,
                 findings,
                 loadavg: &p.analysis,
-                events: &p.events,
+                events: events_json(&p.events),
                 notes: &p.notes,
                 status,
             };
@@ -963,7 +1036,7 @@ fn period_text(p: &Period, lang: Lang) -> String {
                 "  {} {} {}",
                 local(e.wall_ms.unwrap_or(0)),
                 e.kind,
-                e.json
+                event_line(e)
             );
         }
     }
@@ -1000,6 +1073,145 @@ mod tests {
         assert!(parse_time("-2x", now).is_err());
         assert!(parse_time("banana", now).is_err());
         assert!(parse_time("", now).is_err());
+    }
+
+    /// A recorded host whose load wave is the kernel's sampling beating with an agent that forks
+    /// every 60 s: the period report names it.
+    #[test]
+    fn recorded_agent_beat_is_named() {
+        use karte_loadavg::kernel::Avenrun;
+        use karte_loadavg::sim::{Kernel, PeriodicJob, Workload, simulate};
+        let dir = std::env::temp_dir().join(format!("karte-report-beat-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let db = dir.join("k.db");
+        let k = Kernel::modern(1000);
+        let agent = Workload::default().with_job(PeriodicJob {
+            period_s: 60.0,
+            run_s: 0.3,
+            phase_s: 7.0,
+            tasks: 1,
+        });
+        let times: Vec<f64> = (0..4 * 1440).map(|i| f64::from(i) * 60.0).collect();
+        let series = simulate(k, &agent, Avenrun::default(), k.load_freq, &times);
+        let mut w = Store::open_writer(&db, karte_store::WriterOptions::default()).expect("open");
+        let t0 = 1_800_000_000.0;
+        for (i, r) in series.iter().enumerate() {
+            let mut s = Snapshot::default();
+            s.host.unix_secs = Some(t0 + r.t);
+            s.uptime = Some(karte_procfs::uptime::Uptime {
+                up_secs: 100.0 + r.t,
+                idle_secs: None,
+            });
+            let l = r.display.as_f64();
+            s.loadavg = Some(karte_procfs::loadavg::LoadAvg {
+                load1: l[0],
+                load5: l[1],
+                load15: l[2],
+                runnable: 1,
+                threads: 100,
+                last_pid: None,
+            });
+            s.stat = Some(karte_procfs::stat::Stat {
+                cpu: Some(karte_procfs::stat::CpuTicks {
+                    user: i as u64 * 30,
+                    idle: i as u64 * 5970,
+                    fields: 10,
+                    ..Default::default()
+                }),
+                cpus: vec![(
+                    0,
+                    karte_procfs::stat::CpuTicks {
+                        user: i as u64 * 30,
+                        idle: i as u64 * 5970,
+                        fields: 10,
+                        ..Default::default()
+                    },
+                )],
+                processes: Some(1000 + i as u64),
+                ..Default::default()
+            });
+            w.append(&s, &karte_store::Extra::default())
+                .expect("append");
+        }
+        drop(w);
+        let mut r = Store::open_reader(&db).expect("reader");
+        let until = ((t0 + 4.0 * 86400.0) * 1000.0) as i64;
+        let p = diagnose_period(&mut r, (t0 * 1000.0) as i64, until, Lang::En).expect("period");
+        assert_eq!(p.readings, 4 * 1440);
+        assert!(p.analysis.periodic, "{}", p.analysis.explanation);
+        assert_eq!(
+            p.analysis.cause,
+            Some(Cause::SamplingBeat),
+            "{}",
+            p.analysis.explanation
+        );
+        let f = p
+            .spans
+            .iter()
+            .find(|s| s.finding.rule == "loadavg-periodic")
+            .expect("loadavg-periodic finding");
+        assert!(f.finding.title.contains("harmless"), "{}", f.finding.title);
+        let page = html::page(&p, Lang::En);
+        assert!(
+            page.contains("<svg")
+                && page.contains("loadavg-periodic")
+                && !page.contains("http://")
+                && !page.contains("<script")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Two stations answering for one address in turn, seen in the recorded neighbour table.
+    #[test]
+    fn recorded_neighbour_flip_flop_is_found() {
+        let dir = std::env::temp_dir().join(format!("karte-report-neigh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let db = dir.join("k.db");
+        let mut w = Store::open_writer(&db, karte_store::WriterOptions::default()).expect("open");
+        let t0 = 1_800_000_000.0;
+        for i in 0..12u32 {
+            let mut s = Snapshot::default();
+            s.host.unix_secs = Some(t0 + f64::from(i) * 10.0);
+            s.uptime = Some(karte_procfs::uptime::Uptime {
+                up_secs: 100.0 + f64::from(i) * 10.0,
+                idle_secs: None,
+            });
+            let mac = if (i / 3) % 2 == 0 {
+                "00:1b:21:aa:bb:cc"
+            } else {
+                "3c:22:fb:11:22:33"
+            };
+            s.arp = vec![karte_procfs::net_arp::ArpEntry {
+                ip: std::net::Ipv4Addr::new(192, 0, 2, 10),
+                hw_type: 1,
+                flags: 2,
+                mac: mac.into(),
+                device: "eth0".into(),
+            }];
+            w.append(&s, &karte_store::Extra::default())
+                .expect("append");
+        }
+        drop(w);
+        let mut r = Store::open_reader(&db).expect("reader");
+        let p = diagnose_period(
+            &mut r,
+            (t0 * 1000.0) as i64,
+            ((t0 + 200.0) * 1000.0) as i64,
+            Lang::En,
+        )
+        .expect("period");
+        let f = p
+            .spans
+            .iter()
+            .find(|s| s.finding.rule == "neighbour-flap")
+            .expect("neighbour-flap");
+        assert_eq!(f.finding.severity, Severity::Warning, "{}", f.finding.title);
+        assert!(
+            f.finding.title.contains("192.0.2.10"),
+            "{}",
+            f.finding.title
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

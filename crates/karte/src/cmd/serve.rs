@@ -9,7 +9,7 @@ use karte_rules::Lang;
 use karte_serve::diagnoser::diagnose_both;
 use karte_serve::kmsg::KmsgFollower;
 use karte_serve::{Diagnoser, Options, RootDiagnoser, ScrapeSource, TickOutput, WebConfig};
-use karte_snapshot::{Parts, ReadOptions, Snapshot};
+use karte_snapshot::{Parts, ReadOptions, Snapshot, read_snapshot};
 use karte_source::Root;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,23 +47,14 @@ const MAX_EVENTS: usize = 2000;
 struct LiveDiagnoser {
     engine: Engine,
     prev: Option<Arc<Snapshot>>,
-    kmsg: Option<KmsgFollower>,
+    kmsg: KmsgFollower,
     events: Vec<Event>,
 }
 
 impl Diagnoser for LiveDiagnoser {
     fn tick(&mut self) -> TickOutput {
         let t = self.engine.tick();
-        if self.kmsg.is_none() {
-            let btime = t
-                .snapshot
-                .stat
-                .as_ref()
-                .and_then(|s| s.btime_secs)
-                .map(|b| b as f64);
-            self.kmsg = Some(KmsgFollower::open(t.snapshot.host.page_size_bytes, btime));
-        }
-        let new: Vec<Event> = self.kmsg.as_mut().map(|k| k.poll()).unwrap_or_default();
+        let new: Vec<Event> = self.kmsg.poll();
         self.events.extend(new.iter().cloned());
         if self.events.len() > MAX_EVENTS {
             let cut = self.events.len() - MAX_EVENTS;
@@ -145,22 +136,52 @@ pub fn run(args: Args) -> CmdResult {
                 interfaces: false,
                 ..Parts::ALL
             };
-            opts.scrape = ScrapeSource {
-                root: Root::dir(dir),
-                options: ReadOptions {
+            opts.scrape = ScrapeSource::new(
+                Root::dir(dir),
+                ReadOptions {
                     parts: tree_parts,
                     ..ReadOptions::default()
                 },
-            };
+            );
             let diag = RootDiagnoser::new(Root::dir(dir), ReadOptions::default(), true);
             karte_serve::start(opts, diag).map_err(CliError::new)?
         }
         None => {
-            opts.kernel_log = true;
+            // The kernel log, followed from its start (boot time gives events wall-clock times).
+            let core = read_snapshot(
+                &Root::live(),
+                &ReadOptions {
+                    parts: Parts {
+                        core: true,
+                        diskstats: false,
+                        net_dev: false,
+                        pressure: false,
+                        interfaces: false,
+                        block_devices: false,
+                        udev: false,
+                        numa: false,
+                        misc: false,
+                        processes: false,
+                        cgroups: false,
+                    },
+                    ..ReadOptions::live()
+                },
+            );
+            let btime = core
+                .stat
+                .as_ref()
+                .and_then(|s| s.btime_secs)
+                .map(|b| b as f64);
+            let kmsg = KmsgFollower::open(core.host.page_size_bytes, btime);
+            opts.kernel_log = kmsg.is_open();
+            if let Some(n) = &kmsg.note {
+                eprintln!("karte serve: {n}");
+                opts.notes.push(n.clone());
+            }
             let diag = LiveDiagnoser {
                 engine: Engine::live(Lang::En),
                 prev: None,
-                kmsg: None,
+                kmsg,
                 events: Vec::new(),
             };
             karte_serve::start(opts, diag).map_err(CliError::new)?

@@ -25,8 +25,7 @@ pub fn run(args: Args) -> CmdResult {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
-            serde_json::to_writer(&mut out, &snap)
-                .map_err(|e| super::CliError::new(e.to_string()))?;
+            serde_json::to_writer(&mut out, &snap)?;
             writeln!(out)?;
         }
         Format::Prometheus => {

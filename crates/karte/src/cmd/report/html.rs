@@ -137,15 +137,19 @@ fn chart(
         W - LEFT - RIGHT,
         H - TOP - BOTTOM
     );
-    // The findings, as bands behind the lines.
+    // The findings, as bands behind the lines (problems the full height, notes a strip on top).
     for s in &p.spans {
         let x0 = ax.x(s.first_ms);
         let x1 = ax.x(s.last_ms).max(x0 + 2.0);
+        let (height, opacity) = if s.finding.severity >= Severity::Warning {
+            (H - TOP - BOTTOM, 0.18)
+        } else {
+            (5.0, 0.6)
+        };
         let _ = writeln!(
             out,
-            "<rect x=\"{x0:.1}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{}\" fill=\"{}\" fill-opacity=\"0.15\"><title>{} {}: {}</title></rect>",
+            "<rect x=\"{x0:.1}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{height}\" fill=\"{}\" fill-opacity=\"{opacity}\"><title>{} {}: {}</title></rect>",
             x1 - x0,
-            H - TOP - BOTTOM,
             sev_color(s.finding.severity),
             esc(&local(s.first_ms)),
             esc(s.finding.rule),
@@ -177,7 +181,7 @@ fn chart(
                 4 => "end",
                 _ => "middle",
             },
-            esc(&label[5..16.min(label.len())])
+            esc(label.get(5..16).unwrap_or(&label))
         );
     }
     let mut base = vec![0.0f64; pts.len()];
@@ -508,7 +512,7 @@ table{border-collapse:collapse;font-size:12px}td,th{padding:2px 8px;border-botto
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&local(e.wall_ms.unwrap_or(0))),
                 esc(&e.kind),
-                esc(&e.json)
+                esc(&super::event_line(e))
             );
         }
         o.push_str("</table>\n");
