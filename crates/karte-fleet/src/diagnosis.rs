@@ -28,7 +28,7 @@ pub const METRIC_RULES: [&str; 9] = [
 ];
 
 /// The id of the periodic-load finding (DESIGN.md's stable list).
-pub const LOADAVG_PERIODIC: &str = "loadavg-periodic";
+pub const LOADAVG_PERIODIC: &str = karte_rules::rules::loadavg_periodic::ID;
 
 /// Rules that need what only karte on the host reads, and what that is.
 const HOST_ONLY: [(&str, &str, &str); 8] = [
@@ -785,86 +785,8 @@ fn karte_finding(
 }
 
 fn loadavg_finding(a: &karte_loadavg::Analysis, lang: Lang) -> Option<Finding> {
-    if !a.periodic {
-        return None;
-    }
-    let period = a.period_s?;
-    let ja = lang == Lang::Ja;
-    let p = karte_loadavg::analyze::fmt_dur(period);
-    let mut evidence = vec![if ja {
-        format!(
-            "node_load1 の山が {p} ごと（{:.0} 秒）、{} 周期中 {} 回",
-            period, a.cycles_seen, a.cycles_with_peak
-        )
-    } else {
-        format!(
-            "node_load1 peaks every {p} ({period:.0} s), in {} of {} periods",
-            a.cycles_with_peak, a.cycles_seen
-        )
-    }];
-    if let Some(b) = &a.beat {
-        evidence.push(if ja {
-            format!(
-                "HZ={} のうなり周期 {:.0} 秒と一致（誤差 {:.2} %）",
-                b.hz,
-                b.expected_period_s,
-                b.relative_error * 100.0
-            )
-        } else {
-            format!(
-                "matches the beat of HZ={} ({:.0} s, off by {:.2} %)",
-                b.hz,
-                b.expected_period_s,
-                b.relative_error * 100.0
-            )
-        });
-    }
-    let heights: Vec<String> = a
-        .peaks
-        .iter()
-        .take(5)
-        .map(|k| format!("{} {:.2}", short(k.time), k.height))
-        .collect();
-    if !heights.is_empty() {
-        evidence.push(if ja {
-            format!("山（UTC）: {}", heights.join(", "))
-        } else {
-            format!("peaks (UTC): {}", heights.join(", "))
-        });
-    }
-    let (title, summary, remedy) = match (a.cause, ja) {
-        (Some(Cause::SamplingBeat), false) => (
-            format!("Load peaks every {p}: the kernel's load sampling beating with a periodic process (harmless)"),
-            a.explanation.clone(),
-            vec!["Nothing to fix on the host: the CPU is not busier at the peaks. Alerts on load1 should use a longer window (load15) or CPU use instead.".to_string()],
-        ),
-        (Some(Cause::SamplingBeat), true) => (
-            format!("ロードアベレージが {p} ごとに上がります: カーネルの負荷サンプリングと周期的なプロセスのうなりです（無害）"),
-            format!(
-                "カーネルは実行可能なタスクを LOAD_FREQ（5·HZ+1 tick）ごとにしか数えません。一定周期で起きるプロセス（監視エージェントなど）の短い実行がその瞬間に重なるのが {p} に一度だけなので、山が周期的に見えます。その時刻に CPU が忙しいわけではありません。"
-            ),
-            vec!["ホスト側で直すものはありません。load1 での警報は load15 や CPU 使用率に変えてください。".to_string()],
-        ),
-        (_, false) => (
-            format!("Load peaks every {p}: a job that runs at that period"),
-            a.explanation.clone(),
-            vec!["Look for the job: cron (crontab -l for each user, /etc/cron.*), systemd timers (systemctl list-timers), backups and agents with that period.".to_string()],
-        ),
-        (_, true) => (
-            format!("ロードアベレージが {p} ごとに上がります: その周期で動く処理があります"),
-            format!("{p} ごとの山はカーネルのサンプリングのうなりとは一致しません。その周期で実際に処理が動いています。"),
-            vec!["cron（各ユーザーの crontab -l、/etc/cron.*）、systemd タイマー（systemctl list-timers）、バックアップや監視エージェントの周期を確認してください。".to_string()],
-        ),
-    };
-    Some(Finding {
-        rule: LOADAVG_PERIODIC,
-        severity: Severity::Info,
-        title,
-        summary,
-        subjects: vec!["node_load1".into()],
-        evidence,
-        remedy,
-    })
+    // The wording is the rule's own, as in `report` and `loadavg analyze`.
+    karte_rules::rules::loadavg_periodic::evaluate(a, lang).into_iter().next()
 }
 
 /// The exit status over several instances: critical, then warning, then unknown, then OK (the

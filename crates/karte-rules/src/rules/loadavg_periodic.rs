@@ -55,9 +55,11 @@ pub fn evaluate(a: &Analysis, lang: Lang) -> Vec<Finding> {
     } else {
         format!("{} readings over {}; a peak in {} of {} periods; chance probability 10^-{:.1}", a.samples, fmt::duration(a.span_s), a.cycles_with_peak, a.cycles_seen, a.score)
     }];
-    let heights: Vec<String> = a.peaks.iter().take(5).map(|pk| format!("{:.2}", pk.height)).collect();
-    if !heights.is_empty() {
-        evidence.push(if ja { format!("山の高さ（load1）: {}", heights.join(", ")) } else { format!("peak heights (load1): {}", heights.join(", ")) });
+    // Peak times are Unix seconds for exported and recorded series; shown in UTC then.
+    let when = |t: f64| if t > 1e9 { format!("{} ", karte_snapshot::time::format_utc(t)) } else { String::new() };
+    let peaks: Vec<String> = a.peaks.iter().take(5).map(|pk| format!("{}{:.2}", when(pk.time), pk.height)).collect();
+    if !peaks.is_empty() {
+        evidence.push(if ja { format!("山（UTC、load1）: {}", peaks.join(", ")) } else { format!("peaks (UTC, load1): {}", peaks.join(", ")) });
     }
     if let Some(b) = &a.beat {
         evidence.push(if ja {
