@@ -60,14 +60,18 @@ impl Exposition {
         labels: &[(&str, &str)],
         value: f64,
     ) {
-        let fam = self
-            .families
-            .entry(name.to_string())
-            .or_insert_with(|| Family {
-                help: help.to_string(),
-                kind,
-                samples: BTreeMap::new(),
-            });
+        // Look up first: the name is allocated once per family, not once per sample.
+        let fam = match self.families.get_mut(name) {
+            Some(f) => f,
+            None => self
+                .families
+                .entry(name.to_string())
+                .or_insert_with(|| Family {
+                    help: help.to_string(),
+                    kind,
+                    samples: BTreeMap::new(),
+                }),
+        };
         fam.samples.insert(render_labels(labels), value);
     }
 
@@ -85,10 +89,18 @@ impl Exposition {
 
     /// Renders the text exposition.
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(self.families.len() * 160);
+        let n: usize = self.families.values().map(|f| f.samples.len()).sum();
+        let mut out = String::with_capacity(self.families.len() * 120 + n * 64);
         for (name, f) in &self.families {
-            let _ = writeln!(out, "# HELP {name} {}", escape_help(&f.help));
-            let _ = writeln!(out, "# TYPE {name} {}", f.kind.as_str());
+            out.push_str("# HELP ");
+            out.push_str(name);
+            out.push(' ');
+            push_help(&f.help, &mut out);
+            out.push_str("\n# TYPE ");
+            out.push_str(name);
+            out.push(' ');
+            out.push_str(f.kind.as_str());
+            out.push('\n');
             for (labels, v) in &f.samples {
                 out.push_str(name);
                 out.push_str(labels);
@@ -105,32 +117,55 @@ fn render_labels(labels: &[(&str, &str)]) -> String {
     if labels.is_empty() {
         return String::new();
     }
-    // Sorted by label name, as the Go client renders them.
-    let mut ls: Vec<&(&str, &str)> = labels.iter().collect();
-    ls.sort_by(|a, b| a.0.cmp(b.0));
-    let mut s = String::from("{");
-    for (i, (k, v)) in ls.iter().enumerate() {
+    let mut s = String::with_capacity(
+        2 + labels
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>(),
+    );
+    s.push('{');
+    let mut push = |i: usize, k: &str, v: &str| {
         if i > 0 {
             s.push(',');
         }
         s.push_str(k);
         s.push_str("=\"");
-        for c in v.chars() {
-            match c {
-                '\\' => s.push_str("\\\\"),
-                '"' => s.push_str("\\\""),
-                '\n' => s.push_str("\\n"),
-                c => s.push(c),
+        if v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+            for c in v.chars() {
+                match c {
+                    '\\' => s.push_str("\\\\"),
+                    '"' => s.push_str("\\\""),
+                    '\n' => s.push_str("\\n"),
+                    c => s.push(c),
+                }
             }
+        } else {
+            s.push_str(v);
         }
         s.push('"');
+    };
+    // Sorted by label name, as the Go client renders them (without a copy when already sorted).
+    if labels.windows(2).all(|w| w[0].0 <= w[1].0) {
+        for (i, (k, v)) in labels.iter().enumerate() {
+            push(i, k, v);
+        }
+    } else {
+        let mut ls: Vec<&(&str, &str)> = labels.iter().collect();
+        ls.sort_by(|a, b| a.0.cmp(b.0));
+        for (i, (k, v)) in ls.iter().enumerate() {
+            push(i, k, v);
+        }
     }
     s.push('}');
     s
 }
 
-fn escape_help(h: &str) -> String {
-    h.replace('\\', "\\\\").replace('\n', "\\n")
+fn push_help(h: &str, out: &mut String) {
+    if h.bytes().any(|b| b == b'\\' || b == b'\n') {
+        out.push_str(&h.replace('\\', "\\\\").replace('\n', "\\n"));
+    } else {
+        out.push_str(h);
+    }
 }
 
 /// Formats a value as Go's `strconv.FormatFloat(v, 'g', -1, 64)` does, which is what
@@ -148,6 +183,37 @@ pub fn format_value(v: f64, out: &mut String) {
     }
     if v == 0.0 {
         out.push_str(if v.is_sign_negative() { "-0" } else { "0" });
+        return;
+    }
+    // Integers (most counters and gauges): digits without float formatting.
+    if v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15 {
+        let mut n = v.abs() as u64;
+        let mut digits = [0u8; 20];
+        let mut len = 0;
+        while n > 0 {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+        }
+        digits[..len].reverse();
+        if v < 0.0 {
+            out.push('-');
+        }
+        let d = &digits[..len];
+        if len <= 6 {
+            out.push_str(std::str::from_utf8(d).unwrap_or("0"));
+        } else {
+            let mut end = len;
+            while end > 1 && d[end - 1] == b'0' {
+                end -= 1;
+            }
+            out.push(d[0] as char);
+            if end > 1 {
+                out.push('.');
+                out.push_str(std::str::from_utf8(&d[1..end]).unwrap_or(""));
+            }
+            let _ = write!(out, "e+{:02}", len - 1);
+        }
         return;
     }
     // Rust's `{:e}` gives the same shortest round-trip digits, as `d.ddde<exp>`.
