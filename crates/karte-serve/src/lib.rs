@@ -31,7 +31,6 @@ pub mod auth;
 pub mod config;
 pub mod diagnoser;
 pub mod history;
-pub mod kmsg;
 mod limits;
 pub mod publish;
 pub mod scrape;

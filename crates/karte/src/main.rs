@@ -2,7 +2,6 @@
 //! sinks together. Each subcommand lives in its own module under `cmd/`.
 
 mod cmd;
-mod engine;
 mod render;
 
 use clap::{Parser, Subcommand};

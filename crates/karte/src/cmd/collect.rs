@@ -120,9 +120,9 @@ pub fn run(args: Args) -> CmdResult {
         hz,
     };
     // The kernel log: raw /dev/kmsg records, as they are (doctor parses them from the bundle).
-    let kmsg = match crate::engine::KernelLog::open(true) {
+    let kmsg = match karte_engine::KernelLog::open(true) {
         Ok(mut k) => {
-            let _ = k.read_available();
+            let _ = k.read_all();
             k.captured().map(<[u8]>::to_vec)
         }
         Err(e) => {

@@ -7,7 +7,8 @@
 
 use super::common::{Host, HostArgs, bundle_options};
 use super::{CliError, CmdResult};
-use crate::{engine, render};
+use crate::render;
+use karte_engine as engine;
 use karte_rules::report::{Diagnosis, diagnose};
 use karte_rules::{Context, Lang, Severity};
 use karte_snapshot::summary::HealthSummary;

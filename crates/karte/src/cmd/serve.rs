@@ -3,16 +3,13 @@
 //! `karte-serve` crate; this module chooses the host, the engine and the security settings.
 
 use super::{CliError, CmdResult};
-use crate::engine::{Engine, kernel_log_address_findings};
-use karte_kmsg::Event;
+use karte_engine::{Engine, kernel_log_address_findings};
 use karte_rules::Lang;
 use karte_serve::diagnoser::diagnose_both;
-use karte_serve::kmsg::KmsgFollower;
 use karte_serve::{Diagnoser, Options, RootDiagnoser, ScrapeSource, TickOutput, WebConfig};
-use karte_snapshot::{Parts, ReadOptions, Snapshot, read_snapshot};
+use karte_snapshot::{Parts, ReadOptions};
 use karte_source::Root;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
@@ -40,48 +37,27 @@ pub struct Args {
     pub root: Option<PathBuf>,
 }
 
-/// Kernel-log events kept for the rules (oldest dropped first).
-const MAX_EVENTS: usize = 2000;
-
-/// The live host: karte's engine, plus the kernel log followed without blocking.
+/// The live host: karte's engine, which also follows the kernel log without blocking.
 struct LiveDiagnoser {
     engine: Engine,
-    prev: Option<Arc<Snapshot>>,
-    kmsg: KmsgFollower,
-    events: Vec<Event>,
 }
 
 impl Diagnoser for LiveDiagnoser {
     fn tick(&mut self) -> TickOutput {
-        let t = self.engine.tick();
-        let new: Vec<Event> = self.kmsg.poll();
-        self.events.extend(new.iter().cloned());
-        if self.events.len() > MAX_EVENTS {
-            let cut = self.events.len() - MAX_EVENTS;
-            self.events.drain(..cut);
-        }
-        // The engine diagnoses in one language without the kernel log; the server needs both
-        // languages and the log, so the rules run again here (they are pure and cheap).
-        let (mut findings, d) = diagnose_both(
-            &t.snapshot,
-            self.prev.as_deref(),
-            t.interval.as_ref(),
-            &self.events,
-        );
-        findings
-            .en
-            .extend(kernel_log_address_findings(&self.events, Lang::En));
-        findings
-            .ja
-            .extend(kernel_log_address_findings(&self.events, Lang::Ja));
-        self.prev = Some(t.snapshot.clone());
+        // The server shows both languages, so it diagnoses the reading itself (the rules are
+        // pure and cheap) rather than through `Engine::tick`.
+        let r = self.engine.read();
+        let events = self.engine.events();
+        let (mut findings, d) = diagnose_both(&r.snapshot, r.before.as_deref(), r.interval.as_ref(), events);
+        findings.en.extend(kernel_log_address_findings(events, Lang::En));
+        findings.ja.extend(kernel_log_address_findings(events, Lang::Ja));
         TickOutput {
-            snapshot: t.snapshot,
-            interval: t.interval,
+            snapshot: r.snapshot,
+            interval: r.interval,
             findings,
             skipped: d.skipped,
             rules_run: d.rules_run,
-            events: new,
+            events: r.new_events,
         }
     }
 }
@@ -147,43 +123,14 @@ pub fn run(args: Args) -> CmdResult {
             karte_serve::start(opts, diag).map_err(CliError::new)?
         }
         None => {
-            // The kernel log, followed from its start (boot time gives events wall-clock times).
-            let core = read_snapshot(
-                &Root::live(),
-                &ReadOptions {
-                    parts: Parts {
-                        core: true,
-                        diskstats: false,
-                        net_dev: false,
-                        pressure: false,
-                        interfaces: false,
-                        block_devices: false,
-                        udev: false,
-                        numa: false,
-                        misc: false,
-                        processes: false,
-                        cgroups: false,
-                    },
-                    ..ReadOptions::live()
-                },
-            );
-            let btime = core
-                .stat
-                .as_ref()
-                .and_then(|s| s.btime_secs)
-                .map(|b| b as f64);
-            let kmsg = KmsgFollower::open(core.host.page_size_bytes, btime);
-            opts.kernel_log = kmsg.is_open();
-            if let Some(n) = &kmsg.note {
+            // The kernel log, followed from its start.
+            let engine = Engine::live(Lang::En).with_kernel_log();
+            opts.kernel_log = engine.kernel_log_read();
+            if let Some(n) = &engine.kernel_log_note {
                 eprintln!("karte serve: {n}");
                 opts.notes.push(n.clone());
             }
-            let diag = LiveDiagnoser {
-                engine: Engine::live(Lang::En),
-                prev: None,
-                kmsg,
-                events: Vec::new(),
-            };
+            let diag = LiveDiagnoser { engine };
             karte_serve::start(opts, diag).map_err(CliError::new)?
         }
     };

@@ -4,7 +4,8 @@
 
 use super::doctor::LangArg;
 use super::{CliError, CmdResult};
-use crate::{engine::Engine, render};
+use crate::render;
+use karte_engine::Engine;
 use karte_rules::Lang;
 use karte_rules::fmt;
 use karte_snapshot::summary::HealthSummary;
@@ -86,7 +87,7 @@ pub fn run(args: Args) -> CmdResult {
     }
 }
 
-fn process_table(t: &crate::engine::Tick, max: usize, lang: Lang) -> String {
+fn process_table(t: &karte_engine::Tick, max: usize, lang: Lang) -> String {
     let mut s = String::new();
     let head = if lang == Lang::Ja {
         "     PID USER    NI STAT   CPU%  生涯%     RSS  コマンド"

@@ -1,14 +1,32 @@
-//! The live diagnosis loop shared by `doctor`, `serve` and `record`: read the host, compare with
-//! the previous reading, collect new kernel-log events, run the rules.
+//! The live diagnosis loop shared by `doctor`, `top`, `serve` and `record`: read the host,
+//! compare with the previous reading, collect new kernel-log events, run the rules.
 //!
-//! One [`Engine`] per process; [`Engine::tick`] does one step. It never forks and keeps only the
-//! previous snapshot, so its memory stays flat however long it runs.
+//! One [`Engine`] per process; [`Engine::tick`] (or [`Engine::read`] for callers that diagnose
+//! themselves) does one step. It never forks, keeps only the previous snapshot and a bounded
+//! window of kernel-log events, so its memory stays flat however long it runs.
 
 use karte_rules::report::{Diagnosis, diagnose};
 use karte_rules::{Context, Lang};
 use karte_snapshot::{Interval, ReadOptions, Snapshot, read_snapshot};
 use karte_source::Root;
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// Kernel-log events kept for the rules, newest last; older ones are dropped first.
+pub const MAX_EVENTS: usize = 2000;
+/// At most this many /dev/kmsg records per read, so that a flood of log lines cannot hold a tick.
+pub const MAX_RECORDS_PER_READ: usize = 20_000;
+
+/// One reading and what it implies.
+pub struct Reading {
+    pub snapshot: Arc<Snapshot>,
+    /// The reading before (None on the first).
+    pub before: Option<Arc<Snapshot>>,
+    /// Against the reading before.
+    pub interval: Option<Interval>,
+    /// Kernel-log events that arrived since the reading before.
+    pub new_events: Vec<karte_kmsg::Event>,
+}
 
 /// What one step produced.
 pub struct Tick {
@@ -23,38 +41,99 @@ pub struct Engine {
     options: ReadOptions,
     prev: Option<Arc<Snapshot>>,
     lang: Lang,
+    kernel_log: Option<KernelLog>,
+    events: VecDeque<karte_kmsg::Event>,
+    /// Why the kernel log is not followed, when it is not.
+    pub kernel_log_note: Option<String>,
 }
 
 impl Engine {
-    /// An engine reading the live host.
+    /// An engine reading the live host (without the kernel log).
     pub fn live(lang: Lang) -> Engine {
         Engine {
             root: Root::live(),
             options: ReadOptions::live(),
             prev: None,
             lang,
+            kernel_log: None,
+            events: VecDeque::new(),
+            kernel_log_note: None,
         }
     }
 
-    /// Reads the host once more and diagnoses the interval since the previous reading.
-    pub fn tick(&mut self) -> Tick {
+    /// Also follows the live kernel log (/dev/kmsg); when it cannot be read, says why in
+    /// [`Engine::kernel_log_note`] and goes on without it.
+    pub fn with_kernel_log(mut self) -> Engine {
+        match KernelLog::open(false) {
+            Ok(k) => self.kernel_log = Some(k),
+            Err(e) => {
+                self.kernel_log_note = Some(format!("{e}; kernel-log events are not followed"))
+            }
+        }
+        self
+    }
+
+    /// Uses these read options (which parts to read) instead of everything.
+    pub fn with_options(mut self, options: ReadOptions) -> Engine {
+        self.options = options;
+        self
+    }
+
+    /// Whether the kernel log is followed.
+    pub fn kernel_log_read(&self) -> bool {
+        self.kernel_log.is_some()
+    }
+
+    /// The kernel-log events kept (at most [`MAX_EVENTS`]), oldest first.
+    pub fn events(&self) -> &[karte_kmsg::Event] {
+        self.events.as_slices().0
+    }
+
+    /// Reads the host once more: the snapshot, the interval since the previous reading and the
+    /// kernel-log events that arrived since.
+    pub fn read(&mut self) -> Reading {
         let mut opts = self.options.clone();
         opts.unix_secs = ReadOptions::live().unix_secs;
         let snapshot = Arc::new(read_snapshot(&self.root, &opts));
-        let interval = self.prev.as_ref().and_then(|p| Interval::new(p, &snapshot));
+        let before = self.prev.take();
+        let interval = before.as_ref().and_then(|p| Interval::new(p, &snapshot));
+        let new_events = self
+            .kernel_log
+            .as_mut()
+            .map(KernelLog::read_available)
+            .unwrap_or_default();
+        self.events.extend(new_events.iter().cloned());
+        while self.events.len() > MAX_EVENTS {
+            self.events.pop_front();
+        }
+        // Keep the window contiguous so that `events()` can hand out one slice.
+        self.events.make_contiguous();
+        self.prev = Some(snapshot.clone());
+        Reading {
+            snapshot,
+            before,
+            interval,
+            new_events,
+        }
+    }
+
+    /// Reads the host once more and diagnoses the interval since the previous reading, with the
+    /// kernel-log events kept.
+    pub fn tick(&mut self) -> Tick {
+        let r = self.read();
         let cx = Context {
-            now: &snapshot,
-            before: self.prev.as_deref(),
-            interval: interval.as_ref(),
-            events: &[],
-            kernel_log_read: false,
+            now: &r.snapshot,
+            before: r.before.as_deref(),
+            interval: r.interval.as_ref(),
+            events: self.events(),
+            kernel_log_read: self.kernel_log_read(),
             lang: self.lang,
         };
-        let diagnosis = diagnose(&cx);
-        self.prev = Some(snapshot.clone());
+        let mut diagnosis = diagnose(&cx);
+        diagnosis.extend(kernel_log_address_findings(self.events(), self.lang));
         Tick {
-            snapshot,
-            interval,
+            snapshot: r.snapshot,
+            interval: r.interval,
             diagnosis,
         }
     }
@@ -135,10 +214,22 @@ impl KernelLog {
     }
 
     /// Events from the records available now (a report still being written waits for the next
-    /// call).
+    /// call); at most [`MAX_RECORDS_PER_READ`] records per call, so a periodic caller is never
+    /// held up by a flood.
     pub fn read_available(&mut self) -> Vec<karte_kmsg::Event> {
+        self.read_up_to(MAX_RECORDS_PER_READ)
+    }
+
+    /// Events from every record available now, however many.
+    pub fn read_all(&mut self) -> Vec<karte_kmsg::Event> {
+        self.read_up_to(usize::MAX)
+    }
+
+    fn read_up_to(&mut self, max_records: usize) -> Vec<karte_kmsg::Event> {
         use karte_source::kmsg_device::KmsgRead;
-        loop {
+        let mut n = 0usize;
+        while n < max_records {
+            n += 1;
             match self.dev.read_record() {
                 Ok(KmsgRead::Record(r)) => {
                     if let Some(c) = &mut self.capture {
@@ -170,7 +261,7 @@ impl KernelLog {
 pub fn live_kernel_log() -> (Vec<karte_kmsg::Event>, Option<String>, bool) {
     match KernelLog::open(false) {
         Ok(mut k) => {
-            let events = k.read_available();
+            let events = k.read_all();
             let note = (k.lost_records() > 0).then(|| {
                 format!(
                     "{} kernel log records were overwritten before they could be read",
