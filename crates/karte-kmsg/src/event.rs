@@ -7,11 +7,11 @@
 //! converted with the page size in [`crate::Options::page_size`] and that page size is echoed in
 //! [`OomKill::page_size_bytes`] so a reader can tell what was assumed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// When something happened, in every form the log offers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stamp {
     /// The timestamp as written in the log (`Nov 23 03:12:01`, `2026-11-23T03:12:01+0900`, the
     /// text inside `dmesg -T` brackets), or for live `/dev/kmsg` records the boot time plus the
@@ -27,7 +27,7 @@ pub struct Stamp {
 }
 
 /// What limited the memory that ran out: the kernel's `CONSTRAINT_*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Constraint {
     /// The whole machine (global OOM).
@@ -54,7 +54,7 @@ impl Constraint {
 /// The task the OOM killer *chose* (`Kill process N (x) score S or sacrifice child`, or the
 /// `task=,pid=` of the `oom-kill:` line). Before 5.1 the kernel could then kill one of its
 /// children instead, so this may differ from the killed task.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Selected {
     pub pid: Option<u32>,
     pub comm: Option<String>,
@@ -64,7 +64,7 @@ pub struct Selected {
 
 /// Memory state from the report's `Mem-Info:` block (global counters, converted from pages) and
 /// its swap lines.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemState {
     pub free_kb: Option<u64>,
     pub active_anon_kb: Option<u64>,
@@ -101,7 +101,7 @@ impl MemState {
 
 /// A memory cgroup's figures from a cgroup OOM report (`memory: usage NkB, limit NkB, failcnt
 /// N`, the swap lines and the first `Memory cgroup stats for` block).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemcgState {
     pub usage_kb: Option<u64>,
     pub limit_kb: Option<u64>,
@@ -126,7 +126,7 @@ impl MemcgState {
 }
 
 /// One row of the OOM report's task table (memory converted from pages).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRow {
     pub pid: u32,
     pub uid: Option<u32>,
@@ -143,7 +143,7 @@ pub struct TaskRow {
 }
 
 /// A process killed by the kernel's OOM killer, assembled from the whole report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OomKill {
     #[serde(flatten)]
     pub at: Stamp,
@@ -185,13 +185,13 @@ pub struct OomKill {
     pub task_count: Option<u32>,
     pub page_size_bytes: u32,
     /// Parts of the report that were not seen: `header`, `kill_line`, `mem_info`.
-    pub missing: Vec<&'static str>,
+    pub missing: Vec<String>,
     /// The kill line (or the panic line) as printed.
     pub message: Option<String>,
 }
 
 /// `oom_reaper: reaped process N (x), now anon-rss:...` or `unable to reap pid:N (x)`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OomReaper {
     #[serde(flatten)]
     pub at: Stamp,
@@ -206,7 +206,7 @@ pub struct OomReaper {
 }
 
 /// A kill by a userspace OOM daemon (systemd-oomd, earlyoom).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserspaceOomKill {
     #[serde(flatten)]
     pub at: Stamp,
@@ -231,7 +231,7 @@ pub struct UserspaceOomKill {
 }
 
 /// `INFO: task X:N blocked for more than S seconds.` — once per task and boot.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HungTask {
     #[serde(flatten)]
     pub at: Stamp,
@@ -243,7 +243,7 @@ pub struct HungTask {
 }
 
 /// `BUG: soft lockup - CPU#N stuck for Ss! [comm:pid]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SoftLockup {
     #[serde(flatten)]
     pub at: Stamp,
@@ -255,7 +255,7 @@ pub struct SoftLockup {
 }
 
 /// `Watchdog detected hard LOCKUP on cpu N`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HardLockup {
     #[serde(flatten)]
     pub at: Stamp,
@@ -264,7 +264,7 @@ pub struct HardLockup {
 }
 
 /// An RCU CPU stall warning.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RcuStall {
     #[serde(flatten)]
     pub at: Stamp,
@@ -282,7 +282,7 @@ pub struct RcuStall {
 }
 
 /// A network link going down or up (NIC driver lines, bonding, IPv6 addrconf).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Link {
     #[serde(flatten)]
     pub at: Stamp,
@@ -297,7 +297,7 @@ pub struct Link {
 }
 
 /// The kernel's IPv6 duplicate address detection failed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateAddress {
     #[serde(flatten)]
     pub at: Stamp,
@@ -309,7 +309,7 @@ pub struct DuplicateAddress {
 }
 
 /// A block-layer or filesystem I/O error.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IoError {
     #[serde(flatten)]
     pub at: Stamp,
@@ -325,7 +325,7 @@ pub struct IoError {
 }
 
 /// A user process killed by a fault (`segfault at`, `traps: ... general protection fault`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Segfault {
     #[serde(flatten)]
     pub at: Stamp,
@@ -345,7 +345,7 @@ pub struct Segfault {
 
 /// A machine check: a hardware error the CPU reported (x86 MCE, AMD decode, firmware GHES,
 /// memory-failure handling).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mce {
     #[serde(flatten)]
     pub at: Stamp,
@@ -368,7 +368,7 @@ pub struct Mce {
 }
 
 /// An EDAC memory-controller error report (ECC corrected / uncorrected).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Edac {
     #[serde(flatten)]
     pub at: Stamp,
@@ -383,7 +383,7 @@ pub struct Edac {
 }
 
 /// One thing that happened, read from a kernel log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     OomKill(OomKill),

@@ -804,10 +804,10 @@ impl Assembler {
         }
         // What is missing.
         if !r.header {
-            e.missing.push("header");
+            e.missing.push("header".to_string());
         }
         if r.kill.is_none() && r.panic.is_none() {
-            e.missing.push("kill_line");
+            e.missing.push("kill_line".to_string());
         }
         if r.header
             && !r.meminfo
@@ -815,7 +815,7 @@ impl Assembler {
             && e.constraint != Some(Constraint::Memcg)
             && !r.memcg_evidence
         {
-            e.missing.push("mem_info");
+            e.missing.push("mem_info".to_string());
         }
         e.complete = e.missing.is_empty();
         e.at = r
@@ -830,7 +830,7 @@ impl Assembler {
             e.message = Some(p);
             e.pid = None;
             e.comm = None;
-            e.missing.retain(|m| *m != "kill_line");
+            e.missing.retain(|m| m != "kill_line");
             e.complete = e.missing.is_empty();
             return Some(Assembled::Panic(Box::new(e)));
         }

@@ -124,3 +124,25 @@ fn corpus() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Events stored as JSON (the recorder's store) read back as the same events.
+#[test]
+fn events_round_trip_through_json() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("corpus") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("log") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("read");
+        for e in karte_kmsg::parse_bytes(&bytes, &karte_kmsg::Options::default()) {
+            let json = serde_json::to_string(&e).expect("serialize");
+            let back: karte_kmsg::Event = serde_json::from_str(&json)
+                .unwrap_or_else(|err| panic!("{}: {err}: {json}", path.display()));
+            assert_eq!(back, e, "{}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n > 50, "only {n} events");
+}

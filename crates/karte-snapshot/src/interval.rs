@@ -293,9 +293,10 @@ impl Interval {
             }
             for (n, a) in &sa.cpus {
                 if let Some((_, b)) = sb.cpus.iter().find(|(m, _)| m == n)
-                    && let Some(s) = cpu_shares(b, a, Some(*n), Some(wall), hz, &mut anomalies) {
-                        per_cpu.push((*n, s));
-                    }
+                    && let Some(s) = cpu_shares(b, a, Some(*n), Some(wall), hz, &mut anomalies)
+                {
+                    per_cpu.push((*n, s));
+                }
             }
         }
 
@@ -314,10 +315,10 @@ impl Interval {
             for a in &da.disks {
                 if let Some(b) = db.disks.iter().find(|b| b.name == a.name)
                     && let Some(mut r) = disk_rate(&a.name, &b.counters, &a.counters, elapsed_secs)
-                    {
-                        r.rotational = rotational(&a.name);
-                        disks.push(r);
-                    }
+                {
+                    r.rotational = rotational(&a.name);
+                    disks.push(r);
+                }
             }
         }
 

@@ -11,5 +11,5 @@ pub mod summary;
 pub mod time;
 
 pub use interval::{CpuShares, DiskRate, Interval, NetRate, ProcessRate};
-pub use read::{Parts, ReadOptions, read_snapshot};
+pub use read::{Parts, ReadOptions, read_snapshot, read_snapshot_reusing};
 pub use snapshot::{CgroupMemory, HostFacts, NetInterface, Process, Snapshot};

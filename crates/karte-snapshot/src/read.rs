@@ -116,6 +116,7 @@ struct Reader<'a> {
     root: &'a Root,
     buf: Vec<u8>,
     notes: Vec<String>,
+    page_size_bytes: u32,
 }
 
 impl Reader<'_> {
@@ -156,10 +157,22 @@ fn skipped_note(notes: &mut Vec<String>, rel: &str, n: usize) {
 
 /// Reads one snapshot. Never fails: what cannot be read is absent, with a note.
 pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
+    read_snapshot_reusing(root, opts, None)
+}
+
+/// Reads one snapshot, taking the slow-changing details of processes already in `prev` (same
+/// pid and start time) from there instead of reading them again: `status` (except what `stat`
+/// gives anew: resident memory and threads), the command line, the OOM scores and the cgroup,
+/// and the cgroups' memory files. `stat` — CPU time, state, memory — and `wchan` of D tasks are
+/// always read. `status` is the costliest file of a process, so a recorder that refreshes the
+/// details only every minute reads a busy host at about half the cost; the details are then at
+/// most that old.
+pub fn read_snapshot_reusing(root: &Root, opts: &ReadOptions, prev: Option<&Snapshot>) -> Snapshot {
     let mut r = Reader {
         root,
         buf: Vec::with_capacity(8192),
         notes: Vec::new(),
+        page_size_bytes: opts.page_size_bytes.unwrap_or(DEFAULT_PAGE_SIZE),
     };
     let mut s = Snapshot::default();
 
@@ -186,17 +199,19 @@ pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
         read_core(&mut r, &mut s);
     }
     if parts.diskstats
-        && let Some(t) = r.text("proc/diskstats") {
-            let d = p::diskstats::parse(t);
-            skipped_note(&mut r.notes, "proc/diskstats", d.skipped_lines);
-            s.diskstats = Some(d);
-        }
+        && let Some(t) = r.text("proc/diskstats")
+    {
+        let d = p::diskstats::parse(t);
+        skipped_note(&mut r.notes, "proc/diskstats", d.skipped_lines);
+        s.diskstats = Some(d);
+    }
     if parts.net_dev
-        && let Some(t) = r.text("proc/net/dev") {
-            let d = p::net_dev::parse(t);
-            skipped_note(&mut r.notes, "proc/net/dev", d.skipped_lines);
-            s.netdev = Some(d);
-        }
+        && let Some(t) = r.text("proc/net/dev")
+    {
+        let d = p::net_dev::parse(t);
+        skipped_note(&mut r.notes, "proc/net/dev", d.skipped_lines);
+        s.netdev = Some(d);
+    }
     if parts.pressure {
         s.pressure.cpu = r.text("proc/pressure/cpu").map(p::pressure::parse);
         s.pressure.memory = r.text("proc/pressure/memory").map(p::pressure::parse);
@@ -238,10 +253,13 @@ pub fn read_snapshot(root: &Root, opts: &ReadOptions) -> Snapshot {
         s.numa = read_numa(&mut r);
     }
     if parts.processes {
-        s.processes = read_processes(&mut r);
+        s.processes = read_processes(&mut r, prev);
     }
     if parts.cgroups {
-        s.cgroups = read_cgroups(&mut r, &s.processes);
+        s.cgroups = match prev {
+            Some(p) if parts.processes => p.cgroups.clone(),
+            _ => read_cgroups(&mut r, &s.processes),
+        };
     }
     s.notes = r.notes;
     s
@@ -419,7 +437,7 @@ fn read_ipmi(r: &mut Reader, modules: &[p::modules::Module]) -> IpmiState {
 /// matter only for these.
 pub const DETAIL_TOP_RSS: usize = 32;
 
-fn read_processes(r: &mut Reader) -> Vec<Process> {
+fn read_processes(r: &mut Reader, prev: Option<&Snapshot>) -> Vec<Process> {
     let names = match r.root.list("proc") {
         Ok(n) => n,
         Err(e) => {
@@ -432,6 +450,7 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
     let mut out = Vec::with_capacity(pids.len());
     let mut denied = 0usize;
     let mut malformed = 0usize;
+    let mut reused: Vec<usize> = Vec::new();
     let mut buf = std::mem::take(&mut r.buf);
     for pid in pids {
         let Ok(dir) = r.root.open_dir(&format!("proc/{pid}")) else {
@@ -453,6 +472,29 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
                 continue;
             }
         };
+        let known = prev
+            .and_then(|p| p.process(pid))
+            .filter(|k| k.stat.starttime_ticks == stat.starttime_ticks);
+        if let Some(k) = known {
+            let page_kb = u64::from(r.page_size_bytes / 1024).max(1);
+            let mut proc_ = Process {
+                stat,
+                wchan: None,
+                ..k.clone()
+            };
+            if let Some(st) = &mut proc_.status {
+                st.vm_rss_kb = Some(proc_.stat.rss_pages.saturating_mul(page_kb));
+                st.threads = Some(proc_.stat.num_threads);
+            }
+            if proc_.stat.state == p::pid_stat::TaskState::DiskSleep
+                && dir.read_into("wchan", &mut buf).is_ok()
+            {
+                proc_.wchan = p::cmdline::parse_wchan(as_text(&mut buf));
+            }
+            reused.push(out.len());
+            out.push(proc_);
+            continue;
+        }
         let mut proc_ = Process {
             stat,
             status: None,
@@ -492,6 +534,8 @@ fn read_processes(r: &mut Reader) -> Vec<Process> {
     }));
     detail.sort_unstable();
     detail.dedup();
+    // Details already taken from the previous reading are not read again.
+    detail.retain(|i| reused.binary_search(i).is_err());
     for i in detail {
         // Opened again rather than kept open: thousands of open directories would run into the
         // file-descriptor limit.
@@ -662,4 +706,31 @@ fn read_cgroup_v1(r: &mut Reader, path: &str) -> Option<CgroupMemory> {
             .collect();
     }
     Some(cg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reusing_keeps_details_and_rereads_stat() {
+        let root = Root::live();
+        let opts = ReadOptions::live();
+        let first = read_snapshot(&root, &opts);
+        let again = read_snapshot_reusing(&root, &opts, Some(&first));
+        let me = std::process::id();
+        let a = first.process(me).expect("this process, first reading");
+        let b = again.process(me).expect("this process, second reading");
+        assert_eq!(a.cmdline, b.cmdline);
+        assert_eq!(
+            a.status.as_ref().and_then(|s| s.uids),
+            b.status.as_ref().and_then(|s| s.uids)
+        );
+        // stat is read anew: CPU time never goes backwards, and it is this reading's.
+        assert!(b.stat.cpu_ticks() >= a.stat.cpu_ticks());
+        // A process unknown to the previous reading is read in full.
+        let empty = Snapshot::default();
+        let fresh = read_snapshot_reusing(&root, &opts, Some(&empty));
+        assert!(fresh.process(me).and_then(|p| p.status.as_ref()).is_some());
+    }
 }

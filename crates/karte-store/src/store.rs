@@ -1026,6 +1026,32 @@ impl Store {
         Ok(v)
     }
 
+    /// Whether the recorder followed the kernel log during this boot (row of `boots`): it keeps
+    /// its position in the log under the `meta` key `kmsg_seq:<boot_id>` once it has read any.
+    pub fn kmsg_followed(&self, boot: i64) -> bool {
+        let boot_id: Option<String> = self
+            .connection()
+            .query_row("SELECT boot_id FROM boots WHERE id = ?1", [boot], |r| {
+                r.get(0)
+            })
+            .ok();
+        match boot_id {
+            Some(id) => matches!(self.meta(&format!("kmsg_seq:{id}")), Ok(Some(_))),
+            None => false,
+        }
+    }
+
+    /// Wall time (Unix ms) of the first reading of this boot, if any is kept.
+    pub fn boot_start_ms(&self, boot: i64) -> Result<Option<i64>, StoreError> {
+        self.connection()
+            .query_row(
+                "SELECT MIN(wall_ms) FROM samples WHERE boot = ?1",
+                [boot],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map_err(StoreError::from)
+    }
+
     /// Events recorded with samples `lo..=hi` (by sequence).
     pub fn events(&self, lo: i64, hi: i64) -> Result<Vec<StoredEvent>, StoreError> {
         let mut st = self.conn.prepare_cached(

@@ -11,12 +11,9 @@
 //! Its own cost is logged: CPU time per reading and resident memory, every hour and at exit.
 
 use super::{CliError, CmdResult};
-use karte_snapshot::{
-    CgroupMemory, NetInterface, Parts, Process, ReadOptions, Snapshot, read_snapshot,
-};
+use karte_snapshot::{NetInterface, Parts, ReadOptions, Snapshot, read_snapshot_reusing};
 use karte_source::Root;
 use karte_store::{Extra, Retention, Store, StoreError, WriterOptions};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -122,6 +119,27 @@ impl Signals {
     }
 }
 
+/// Large buffers (decoding and compressing a chunk once an hour: a few MB) come from `mmap` and
+/// go back to the system when freed. Without this, glibc raises its mmap threshold after the
+/// first such free and serves later ones from the heap, which then stays large.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
+    }
+}
+
+/// Gives freed heap pages back to the system after each reading.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// CPU time this process has used (user + system).
 fn cpu_time() -> Duration {
     let mut ts = libc::timespec {
@@ -194,96 +212,6 @@ fn read_links(root: &Root, full: &[NetInterface]) -> Vec<NetInterface> {
         });
     }
     out
-}
-
-/// What the full reading of a process adds to its `stat`: `status` (uid, swap), the command
-/// line, OOM scores and cgroup — and the memory cgroups themselves.
-///
-/// `read_snapshot` reads them for every process at every reading; the recorder reads them in
-/// full once a minute and, in between, reads only `/proc/PID/stat` (CPU, state, nice, resident
-/// pages — what changes), `wchan` of tasks in D state, and the details of processes it has not
-/// seen yet. `status` is the most expensive file of a process to read; this halves the
-/// recorder's cost. Resident memory stays exact (VmRSS is the same count as stat's rss); VmSwap,
-/// OOM scores and cgroup memory are at most a minute old.
-#[derive(Default)]
-struct ProcessDetails {
-    /// pid → (start time, the full reading's process).
-    known: HashMap<u32, (u64, Process)>,
-    cgroups: Vec<CgroupMemory>,
-}
-
-impl ProcessDetails {
-    fn learn(&mut self, snap: &Snapshot) {
-        self.known.clear();
-        for p in &snap.processes {
-            self.known
-                .insert(p.pid(), (p.stat.starttime_ticks, p.clone()));
-        }
-        self.cgroups = snap.cgroups.clone();
-    }
-
-    fn read(&mut self, root: &Root, snap: &mut Snapshot) {
-        use karte_procfs::pid_stat::TaskState;
-        let Ok(names) = root.list("proc") else { return };
-        let mut pids: Vec<u32> = names.iter().filter_map(|n| n.parse().ok()).collect();
-        pids.sort_unstable();
-        let page_kb = u64::from(snap.host.page_size_bytes / 1024).max(1);
-        let mut buf = Vec::with_capacity(4096);
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let mut out = Vec::with_capacity(pids.len());
-        for pid in pids {
-            let Ok(dir) = root.open_dir(&format!("proc/{pid}")) else {
-                continue;
-            };
-            if dir.read_into("stat", &mut buf).is_err() {
-                continue;
-            }
-            let Ok(stat) = karte_procfs::pid_stat::parse(&text(&buf)) else {
-                continue;
-            };
-            let mut p = match self.known.get(&pid) {
-                Some((start, known)) if *start == stat.starttime_ticks => {
-                    let mut p = known.clone();
-                    p.wchan = None;
-                    p
-                }
-                _ => {
-                    let mut p = Process {
-                        stat: stat.clone(),
-                        status: None,
-                        cmdline: None,
-                        wchan: None,
-                        oom_score: None,
-                        oom_score_adj: None,
-                        cgroup: None,
-                    };
-                    if stat.is_kernel_thread() {
-                        p.cmdline = Some(String::new());
-                    } else {
-                        if dir.read_into("status", &mut buf).is_ok() {
-                            p.status = Some(karte_procfs::pid_status::parse(&text(&buf)));
-                        }
-                        if dir.read_into("cmdline", &mut buf).is_ok() {
-                            p.cmdline = Some(karte_procfs::cmdline::parse_cmdline(&buf));
-                        }
-                    }
-                    self.known.insert(pid, (stat.starttime_ticks, p.clone()));
-                    p
-                }
-            };
-            if let Some(st) = &mut p.status {
-                st.vm_rss_kb = Some(stat.rss_pages * page_kb);
-                st.threads = Some(stat.num_threads);
-            }
-            if stat.state == TaskState::DiskSleep && dir.read_into("wchan", &mut buf).is_ok() {
-                p.wchan = karte_procfs::cmdline::parse_wchan(&text(&buf));
-            }
-            p.stat = stat;
-            out.push(p);
-        }
-        snap.processes = out;
-        snap.cgroups = self.cgroups.clone();
-    }
 }
 
 /// New kernel-log events since the previous reading, from `/dev/kmsg` read without blocking.
@@ -495,6 +423,7 @@ pub fn run(args: Args) -> CmdResult {
     let interval = Duration::from_secs_f64(args.interval);
     let path = args.db.clone().unwrap_or_else(karte_store::default_path);
     let signals = Signals::block()?;
+    tune_allocator();
     let mut store = Store::open_writer(&path, WriterOptions::default())
         .map_err(|e| CliError::new(format!("{}: {e}", path.display())))?;
     let keep = match (retention.max_age, retention.max_bytes) {
@@ -527,7 +456,9 @@ pub fn run(args: Args) -> CmdResult {
         opts.page_size_bytes.unwrap_or(4096),
     );
     let mut links: Vec<NetInterface> = Vec::new();
-    let mut details = ProcessDetails::default();
+    // The previous reading: processes seen there keep their details (status, command line,
+    // cgroup) until the next full reading.
+    let mut prev: Option<Snapshot> = None;
     let mut state = WriteState::default();
     let start = Instant::now();
     let mut tick: u64 = 0;
@@ -547,18 +478,12 @@ pub fn run(args: Args) -> CmdResult {
         // Process details and cgroups in full once a minute; /proc/PID/stat every reading.
         let full_procs = readings.is_multiple_of(PROCESS_DETAILS_EVERY);
         opts.parts.interfaces = full_links;
-        opts.parts.processes = full_procs;
-        opts.parts.cgroups = full_procs;
-        let mut snap = read_snapshot(&root, &opts);
+        let reuse = if full_procs { None } else { prev.as_ref() };
+        let mut snap = read_snapshot_reusing(&root, &opts, reuse);
         if full_links {
             links = snap.interfaces.clone();
         } else {
             snap.interfaces = read_links(&root, &links);
-        }
-        if full_procs {
-            details.learn(&snap);
-        } else {
-            details.read(&root, &mut snap);
         }
         let (events, meta) = kmsg.poll();
         let extra = Extra {
@@ -575,10 +500,8 @@ pub fn run(args: Args) -> CmdResult {
             }
             Err(e) => state.failed(&e),
         }
-        drop(snap);
-        // Give freed memory back (a sealed chunk's buffers): the recorder stays small.
-        // SAFETY: malloc_trim has no preconditions.
-        unsafe { libc::malloc_trim(0) };
+        prev = Some(snap);
+        trim_heap();
         readings += 1;
         if readings.is_multiple_of(HOUSEKEEPING_EVERY)
             && let Err(e) = store.apply_retention(retention, karte_store::now_ms(), interval)
@@ -665,17 +588,13 @@ mod tests {
             parts: PARTS,
             ..ReadOptions::default()
         };
-        let full = read_snapshot(&root, &opts);
-        let mut d = ProcessDetails::default();
-        d.learn(&full);
+        let full = karte_snapshot::read_snapshot(&root, &opts);
         // The process used CPU; its status changed (not re-read in a light reading); a new one came.
         write(&dir, "proc/10/stat", &stat_line(10, "sshd", 50, 100, false));
         write(&dir, "proc/10/status", "Name:\tsshd\nUid:\t1\t1\t1\t1\n");
         write(&dir, "proc/11/stat", &stat_line(11, "cron", 1, 200, false));
         write(&dir, "proc/11/cmdline", "/usr/sbin/cron\0-f\0");
-        let mut light = Snapshot::default();
-        light.host.page_size_bytes = 4096;
-        d.read(&root, &mut light);
+        let light = read_snapshot_reusing(&root, &opts, Some(&full));
         assert_eq!(light.processes.len(), 3);
         let sshd = light.process(10).expect("sshd");
         assert_eq!(sshd.stat.utime_ticks, 50);
@@ -691,8 +610,7 @@ mod tests {
         // A pid reused by another process (new start time) is read afresh.
         write(&dir, "proc/10/stat", &stat_line(10, "nginx", 1, 900, false));
         write(&dir, "proc/10/cmdline", "nginx: master\0");
-        let mut again = Snapshot::default();
-        d.read(&root, &mut again);
+        let again = read_snapshot_reusing(&root, &opts, Some(&light));
         assert_eq!(
             again.process(10).and_then(|p| p.cmdline.clone()).as_deref(),
             Some("nginx: master")

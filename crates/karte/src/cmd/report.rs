@@ -317,15 +317,21 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
     let iv = before
         .as_ref()
         .and_then(|b| Interval::new(&b.snapshot, &now.snapshot));
+    // The rules see the kernel-log events recorded in this boot up to the reading.
+    let boot_events = {
+        let lo = store.boot_start_ms(now.info.boot).map_err(store_err)?.unwrap_or(i64::MIN);
+        parse_events(&store.events(lo, now.info.wall_ms).map_err(store_err)?)
+    };
     let cx = Context {
         now: &now.snapshot,
         before: before.as_ref().map(|b| &b.snapshot),
         interval: iv.as_ref(),
-        events: &[],
-        kernel_log_read: false,
+        events: &boot_events,
+        kernel_log_read: kernel_log_followed(store, now.info.boot),
         lang,
     };
-    let diagnosis = diagnose(&cx);
+    let mut diagnosis = diagnose(&cx);
+    diagnosis.extend(karte_engine::kernel_log_address_findings(&boot_events, lang));
     let summary = HealthSummary::new(&now.snapshot, iv.as_ref());
     let mut events: Vec<StoredEvent> = before.iter().flat_map(|b| b.events.clone()).collect();
     events.extend(now.events.iter().cloned());
@@ -643,6 +649,16 @@ fn chart_point(s: &Snapshot, iv: &Interval, t_ms: i64) -> ChartPoint {
     c
 }
 
+/// Kernel-log events as stored by the recorder (the JSON of `karte events`), for the rules.
+fn parse_events(stored: &[StoredEvent]) -> Vec<karte_kmsg::Event> {
+    stored.iter().filter_map(|e| serde_json::from_str(&e.json).ok()).collect()
+}
+
+/// Whether the recorder followed the kernel log during `boot` (it stores its position there).
+fn kernel_log_followed(store: &Store, boot: i64) -> bool {
+    store.kmsg_followed(boot)
+}
+
 /// Runs the rules over every recorded interval of the period.
 pub fn diagnose_period(
     store: &mut Store,
@@ -681,8 +697,17 @@ pub fn diagnose_period(
     let mut neigh_seeded = false;
     let mut last_arp: Vec<karte_procfs::net_arp::ArpEntry> = Vec::new();
     let mut neigh_changes = Vec::new();
+    // Kernel-log events of the current boot so far, for the rules that read the log.
+    let mut boot_events: Vec<karte_kmsg::Event> = Vec::new();
+    let mut events_boot = None;
+    let followed: HashMap<i64, bool> = samples.iter().map(|s| s.boot).collect::<std::collections::BTreeSet<_>>().into_iter().map(|b| (b, kernel_log_followed(store, b))).collect();
     store
         .scan(&samples, Want::ALL, |r| {
+            if events_boot != Some(r.info.boot) {
+                boot_events.clear();
+                events_boot = Some(r.info.boot);
+            }
+            boot_events.extend(parse_events(&r.events));
             let t = r.info.unix_secs();
             if !neigh_seeded || r.snapshot.arp != last_arp {
                 for n in karte_net::neigh::from_arp(&r.snapshot.arp) {
@@ -717,8 +742,10 @@ pub fn diagnose_period(
                         if let Some(f) = iv.forks_per_sec {
                             forks.push(RatePoint { t, per_s: f });
                         }
-                        let cx = Context::pair(&p.snapshot, &r.snapshot, Some(&iv), lang);
-                        let d = diagnose(&cx);
+                        let cx = Context::pair(&p.snapshot, &r.snapshot, Some(&iv), lang).with_events(&boot_events);
+                        let cx = Context { kernel_log_read: followed.get(&r.info.boot).copied().unwrap_or(false), ..cx };
+                        let mut d = diagnose(&cx);
+                        d.extend(karte_engine::kernel_log_address_findings(&boot_events, lang));
                         diagnosed += 1;
                         for f in d.findings {
                             let key = (f.rule, f.subjects.join("\u{1f}"));
