@@ -43,7 +43,10 @@ impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             // The reader went away (`karte snapshot | head`): nothing to say, as with SIGPIPE.
-            return CliError { message: String::new(), code: 0 };
+            return CliError {
+                message: String::new(),
+                code: 0,
+            };
         }
         CliError::new(e.to_string())
     }
@@ -52,7 +55,10 @@ impl From<std::io::Error> for CliError {
 impl From<serde_json::Error> for CliError {
     fn from(e: serde_json::Error) -> Self {
         if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) {
-            return CliError { message: String::new(), code: 0 };
+            return CliError {
+                message: String::new(),
+                code: 0,
+            };
         }
         CliError::new(e.to_string())
     }

@@ -319,7 +319,10 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
         .and_then(|b| Interval::new(&b.snapshot, &now.snapshot));
     // The rules see the kernel-log events recorded in this boot up to the reading.
     let boot_events = {
-        let lo = store.boot_start_ms(now.info.boot).map_err(store_err)?.unwrap_or(i64::MIN);
+        let lo = store
+            .boot_start_ms(now.info.boot)
+            .map_err(store_err)?
+            .unwrap_or(i64::MIN);
         parse_events(&store.events(lo, now.info.wall_ms).map_err(store_err)?)
     };
     let cx = Context {
@@ -331,7 +334,10 @@ fn run_at(store: &mut Store, at_ms: i64, args: &Args, lang: Lang) -> CmdResult {
         lang,
     };
     let mut diagnosis = diagnose(&cx);
-    diagnosis.extend(karte_engine::kernel_log_address_findings(&boot_events, lang));
+    diagnosis.extend(karte_engine::kernel_log_address_findings(
+        &boot_events,
+        lang,
+    ));
     let summary = HealthSummary::new(&now.snapshot, iv.as_ref());
     let mut events: Vec<StoredEvent> = before.iter().flat_map(|b| b.events.clone()).collect();
     events.extend(now.events.iter().cloned());
@@ -651,7 +657,10 @@ fn chart_point(s: &Snapshot, iv: &Interval, t_ms: i64) -> ChartPoint {
 
 /// Kernel-log events as stored by the recorder (the JSON of `karte events`), for the rules.
 fn parse_events(stored: &[StoredEvent]) -> Vec<karte_kmsg::Event> {
-    stored.iter().filter_map(|e| serde_json::from_str(&e.json).ok()).collect()
+    stored
+        .iter()
+        .filter_map(|e| serde_json::from_str(&e.json).ok())
+        .collect()
 }
 
 /// Whether the recorder followed the kernel log during `boot` (it stores its position there).
@@ -700,7 +709,13 @@ pub fn diagnose_period(
     // Kernel-log events of the current boot so far, for the rules that read the log.
     let mut boot_events: Vec<karte_kmsg::Event> = Vec::new();
     let mut events_boot = None;
-    let followed: HashMap<i64, bool> = samples.iter().map(|s| s.boot).collect::<std::collections::BTreeSet<_>>().into_iter().map(|b| (b, kernel_log_followed(store, b))).collect();
+    let followed: HashMap<i64, bool> = samples
+        .iter()
+        .map(|s| s.boot)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|b| (b, kernel_log_followed(store, b)))
+        .collect();
     store
         .scan(&samples, Want::ALL, |r| {
             if events_boot != Some(r.info.boot) {
@@ -742,10 +757,17 @@ pub fn diagnose_period(
                         if let Some(f) = iv.forks_per_sec {
                             forks.push(RatePoint { t, per_s: f });
                         }
-                        let cx = Context::pair(&p.snapshot, &r.snapshot, Some(&iv), lang).with_events(&boot_events);
-                        let cx = Context { kernel_log_read: followed.get(&r.info.boot).copied().unwrap_or(false), ..cx };
+                        let cx = Context::pair(&p.snapshot, &r.snapshot, Some(&iv), lang)
+                            .with_events(&boot_events);
+                        let cx = Context {
+                            kernel_log_read: followed.get(&r.info.boot).copied().unwrap_or(false),
+                            ..cx
+                        };
                         let mut d = diagnose(&cx);
-                        d.extend(karte_engine::kernel_log_address_findings(&boot_events, lang));
+                        d.extend(karte_engine::kernel_log_address_findings(
+                            &boot_events,
+                            lang,
+                        ));
                         diagnosed += 1;
                         for f in d.findings {
                             let key = (f.rule, f.subjects.join("\u{1f}"));

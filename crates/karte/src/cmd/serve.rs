@@ -10,6 +10,7 @@ use karte_serve::{Diagnoser, Options, RootDiagnoser, ScrapeSource, TickOutput, W
 use karte_snapshot::{Parts, ReadOptions};
 use karte_source::Root;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
@@ -37,6 +38,73 @@ pub struct Args {
     pub root: Option<PathBuf>,
 }
 
+/// The dashboard's history from the store that `karte record` writes: host readings rebuilt and
+/// turned into chart points, every recorded interval diagnosed for the problem count.
+struct StoreHistory {
+    store: Mutex<karte_store::Store>,
+}
+
+impl karte_serve::history::HistorySource for StoreHistory {
+    fn points(
+        &self,
+        since: f64,
+        until: f64,
+        max: usize,
+    ) -> Result<Vec<karte_serve::history::HistoryPoint>, String> {
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| "history store unavailable".to_string())?;
+        let samples = store
+            .samples_between((since * 1000.0) as i64, (until * 1000.0) as i64)
+            .map_err(|e| e.to_string())?;
+        let mut points = Vec::with_capacity(samples.len());
+        let mut prev: Option<karte_store::Reading> = None;
+        store
+            .scan(&samples, karte_store::Want::HOST, |r| {
+                let iv = prev
+                    .as_ref()
+                    .filter(|p| p.info.boot == r.info.boot)
+                    .and_then(|p| karte_snapshot::Interval::new(&p.snapshot, &r.snapshot));
+                let problems = match (&prev, &iv) {
+                    (Some(p), Some(iv)) => {
+                        let cx = karte_rules::Context::pair(
+                            &p.snapshot,
+                            &r.snapshot,
+                            Some(iv),
+                            Lang::En,
+                        );
+                        karte_rules::report::diagnose(&cx).problems() as u32
+                    }
+                    _ => 0,
+                };
+                if let Some(pt) = karte_serve::history::HistoryPoint::from_tick(
+                    &r.snapshot,
+                    iv.as_ref(),
+                    problems,
+                ) {
+                    points.push(pt);
+                }
+                prev = Some(r);
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+        // Evenly thinned to at most `max`, keeping the newest.
+        if max > 0 && points.len() > max {
+            let step = points.len() as f64 / max as f64;
+            let n = points.len();
+            points = (0..max)
+                .map(|i| points[n - 1 - ((max - 1 - i) as f64 * step) as usize].clone())
+                .collect();
+        }
+        Ok(points)
+    }
+
+    fn name(&self) -> &'static str {
+        "store"
+    }
+}
+
 /// The live host: karte's engine, which also follows the kernel log without blocking.
 struct LiveDiagnoser {
     engine: Engine,
@@ -48,9 +116,18 @@ impl Diagnoser for LiveDiagnoser {
         // pure and cheap) rather than through `Engine::tick`.
         let r = self.engine.read();
         let events = self.engine.events();
-        let (mut findings, d) = diagnose_both(&r.snapshot, r.before.as_deref(), r.interval.as_ref(), events);
-        findings.en.extend(kernel_log_address_findings(events, Lang::En));
-        findings.ja.extend(kernel_log_address_findings(events, Lang::Ja));
+        let (mut findings, d) = diagnose_both(
+            &r.snapshot,
+            r.before.as_deref(),
+            r.interval.as_ref(),
+            events,
+        );
+        findings
+            .en
+            .extend(kernel_log_address_findings(events, Lang::En));
+        findings
+            .ja
+            .extend(kernel_log_address_findings(events, Lang::Ja));
         TickOutput {
             snapshot: r.snapshot,
             interval: r.interval,
@@ -85,11 +162,29 @@ pub fn run(args: Args) -> CmdResult {
         opts.tls = Some(karte_serve::tls::server_config(t).map_err(|e| CliError::with_code(e, 2))?);
     }
     opts.users = Some(web.basic_auth_users.clone());
-    if let Some(db) = &args.db {
-        opts.notes.push(format!(
-            "--db {}: the history store is not connected to serve yet; the charts show the last hour kept in memory",
-            db.display()
-        ));
+    // History for the charts: the store written by `karte record` when there is one (given with
+    // --db, or at the default place), else the last hour kept in memory.
+    let db = args
+        .db
+        .clone()
+        .or_else(|| Some(karte_store::default_path()).filter(|p| p.exists()));
+    if let Some(db) = db {
+        match karte_store::Store::open_reader(&db) {
+            Ok(store) => {
+                eprintln!("karte serve: history from {}", db.display());
+                opts.store = Some(Arc::new(StoreHistory {
+                    store: Mutex::new(store),
+                }));
+            }
+            Err(e) => {
+                let n = format!(
+                    "history store {}: {e}; the charts show the last hour kept in memory",
+                    db.display()
+                );
+                eprintln!("karte serve: {n}");
+                opts.notes.push(n);
+            }
+        }
     }
     let scheme = if web.has_tls() { "https" } else { "http" };
     let started = |h: &karte_serve::Handle| {
