@@ -95,9 +95,10 @@ fn floor_read(paths: &[String], buf: &mut Vec<u8>) -> usize {
     for p in paths {
         buf.clear();
         if let Ok(mut f) = std::fs::File::open(p)
-            && f.read_to_end(buf).is_ok() {
-                n += buf.len();
-            }
+            && f.read_to_end(buf).is_ok()
+        {
+            n += buf.len();
+        }
     }
     n
 }
@@ -105,9 +106,8 @@ fn floor_read(paths: &[String], buf: &mut Vec<u8>) -> usize {
 fn recorded_paths(opts: &ReadOptions) -> Vec<String> {
     let rec = Arc::new(Mutex::new(MemTree::default()));
     let _ = read_snapshot(&Root::live().recording(rec.clone()), opts);
-    
-    rec
-        .lock()
+
+    rec.lock()
         .map(|t| t.iter().map(|(p, _)| format!("/{p}")).collect())
         .unwrap_or_default()
 }
@@ -214,14 +214,15 @@ fn snapshot_vs_floor(runs: usize, karte: Option<&str>) {
         );
         println!("  ratio snapshot(in-process)/ps: wall {:.2}x", sw / pw);
         if let Some(k) = karte
-            && let Some((kw, kc)) = measure_cmd(runs, &[k, "snapshot", "--format", "json"]) {
-                println!(
-                    "  karte snapshot --format json (whole command, JSON of everything) wall {:8.2} ms  cpu {:8.2} ms",
-                    kw * 1e3,
-                    kc * 1e3
-                );
-                println!("  ratio whole karte command/ps: wall {:.2}x", kw / pw);
-            }
+            && let Some((kw, kc)) = measure_cmd(runs, &[k, "snapshot", "--format", "json"])
+        {
+            println!(
+                "  karte snapshot --format json (whole command, JSON of everything) wall {:8.2} ms  cpu {:8.2} ms",
+                kw * 1e3,
+                kc * 1e3
+            );
+            println!("  ratio whole karte command/ps: wall {:.2}x", kw / pw);
+        }
     }
 }
 

@@ -786,7 +786,9 @@ fn karte_finding(
 
 fn loadavg_finding(a: &karte_loadavg::Analysis, lang: Lang) -> Option<Finding> {
     // The wording is the rule's own, as in `report` and `loadavg analyze`.
-    karte_rules::rules::loadavg_periodic::evaluate(a, lang).into_iter().next()
+    karte_rules::rules::loadavg_periodic::evaluate(a, lang)
+        .into_iter()
+        .next()
 }
 
 /// The exit status over several instances: critical, then warning, then unknown, then OK (the

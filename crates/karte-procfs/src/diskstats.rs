@@ -156,9 +156,10 @@ pub fn looks_like_partition(name: &str) -> bool {
     // nvme<ctrl>n<ns>p<part>
     if let Some(rest) = name.strip_prefix("nvme")
         && let Some((ctrl, rest)) = rest.split_once('n')
-            && let Some((ns, part)) = rest.split_once('p') {
-                return digits(ctrl) && digits(ns) && digits(part);
-            }
+        && let Some((ns, part)) = rest.split_once('p')
+    {
+        return digits(ctrl) && digits(ns) && digits(part);
+    }
     false
 }
 

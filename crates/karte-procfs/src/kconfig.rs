@@ -14,7 +14,10 @@ pub fn parse_hz(config: &str) -> Option<u32> {
 mod tests {
     #[test]
     fn hz() {
-        assert_eq!(super::parse_hz("CONFIG_HZ_250=y\nCONFIG_HZ=250\nCONFIG_NO_HZ=y\n"), Some(250));
+        assert_eq!(
+            super::parse_hz("CONFIG_HZ_250=y\nCONFIG_HZ=250\nCONFIG_NO_HZ=y\n"),
+            Some(250)
+        );
         assert_eq!(super::parse_hz("# CONFIG_HZ is not set\n"), None);
         assert_eq!(super::parse_hz("CONFIG_HZ=0\n"), None);
     }

@@ -53,7 +53,11 @@ impl<'a> Context<'a> {
 
     /// The same context with kernel-log events.
     pub fn with_events(self, events: &'a [karte_kmsg::Event]) -> Self {
-        Context { events, kernel_log_read: true, ..self }
+        Context {
+            events,
+            kernel_log_read: true,
+            ..self
+        }
     }
 
     /// Picks the English or Japanese text.

@@ -24,9 +24,10 @@ impl Lang {
     pub fn from_env() -> Lang {
         for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
             if let Ok(v) = std::env::var(var)
-                && !v.is_empty() {
-                    return Lang::from_locale(&v);
-                }
+                && !v.is_empty()
+            {
+                return Lang::from_locale(&v);
+            }
         }
         Lang::En
     }

@@ -4,9 +4,9 @@
 use karte_rules::report::diagnose;
 use karte_rules::{Context, Lang};
 use karte_snapshot::{Interval, ReadOptions, read_snapshot};
+use karte_source::Root;
 use karte_source::bundle::{Bundle, BundleMeta, unpack_tar_gz, write_tar_gz};
 use karte_source::root::MemTree;
-use karte_source::Root;
 use std::sync::{Arc, Mutex};
 
 #[test]
@@ -21,12 +21,20 @@ fn bundle_reproduces_live_readings_and_findings() {
         let rec = Arc::new(Mutex::new(MemTree::default()));
         let opts = ReadOptions::live();
         snaps.push((read_snapshot(&live.recording(rec.clone()), &opts), opts));
-        trees.push(Arc::try_unwrap(rec).expect("one owner").into_inner().expect("lock"));
+        trees.push(
+            Arc::try_unwrap(rec)
+                .expect("one owner")
+                .into_inner()
+                .expect("lock"),
+        );
     }
     let meta = BundleMeta {
         user_hz: snaps[0].1.user_hz,
         page_size: snaps[0].1.page_size_bytes,
-        reading_unix_secs: snaps.iter().map(|(_, o)| o.unix_secs.unwrap_or(0.0)).collect(),
+        reading_unix_secs: snaps
+            .iter()
+            .map(|(_, o)| o.unix_secs.unwrap_or(0.0))
+            .collect(),
         ..Default::default()
     };
     let mut bytes = Vec::new();
@@ -34,7 +42,12 @@ fn bundle_reproduces_live_readings_and_findings() {
     let (tree, notes) = unpack_tar_gz(&bytes[..]).expect("unpack");
     assert!(notes.is_empty(), "{notes:?}");
     let top = Root::mem(Arc::new(tree), "");
-    let bundle = Bundle { readings: vec![top.sub("0"), top.sub("1")], kmsg: None, meta: Some(meta.clone()), notes: vec![] };
+    let bundle = Bundle {
+        readings: vec![top.sub("0"), top.sub("1")],
+        kmsg: None,
+        meta: Some(meta.clone()),
+        notes: vec![],
+    };
     let from_bundle: Vec<_> = (0..2)
         .map(|i| {
             let opts = ReadOptions {
@@ -59,7 +72,17 @@ fn bundle_reproduces_live_readings_and_findings() {
     }
     let iv_live = Interval::new(&snaps[0].0, &snaps[1].0).expect("interval");
     let iv_bundle = Interval::new(&from_bundle[0], &from_bundle[1]).expect("interval");
-    let d_live = diagnose(&Context::pair(&snaps[0].0, &snaps[1].0, Some(&iv_live), Lang::En));
-    let d_bundle = diagnose(&Context::pair(&from_bundle[0], &from_bundle[1], Some(&iv_bundle), Lang::En));
+    let d_live = diagnose(&Context::pair(
+        &snaps[0].0,
+        &snaps[1].0,
+        Some(&iv_live),
+        Lang::En,
+    ));
+    let d_bundle = diagnose(&Context::pair(
+        &from_bundle[0],
+        &from_bundle[1],
+        Some(&iv_bundle),
+        Lang::En,
+    ));
     assert_eq!(d_live.findings, d_bundle.findings);
 }

@@ -78,9 +78,11 @@ impl Bundle {
         // A bundle packed with its own top-level folder (`karte-host-…/0/…`): step into it.
         if top.list("0").is_err()
             && let Ok(names) = top.list("")
-                && names.len() == 1 && top.list(&format!("{}/0", names[0])).is_ok() {
-                    top = top.sub(&names[0]);
-                }
+            && names.len() == 1
+            && top.list(&format!("{}/0", names[0])).is_ok()
+        {
+            top = top.sub(&names[0]);
+        }
         let mut readings = Vec::new();
         for i in 0.. {
             let name = i.to_string();

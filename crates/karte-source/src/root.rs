@@ -152,9 +152,10 @@ impl Root {
 
     fn record(&self, rel: &str, data: &[u8]) {
         if let Some(r) = &self.recorder
-            && let Ok(mut t) = r.lock() {
-                t.insert(rel, data.to_vec());
-            }
+            && let Ok(mut t) = r.lock()
+        {
+            t.insert(rel, data.to_vec());
+        }
     }
 
     /// Reads a whole file into `buf` (cleared first). `rel` is relative to the root, like
@@ -316,9 +317,10 @@ impl DirHandle {
     pub fn read_into(&self, name: &str, buf: &mut Vec<u8>) -> Result<(), ReadError> {
         self.read_inner(name, buf)?;
         if let Some((r, dir)) = &self.recorder
-            && let Ok(mut t) = r.lock() {
-                t.insert(&format!("{dir}/{name}"), buf.clone());
-            }
+            && let Ok(mut t) = r.lock()
+        {
+            t.insert(&format!("{dir}/{name}"), buf.clone());
+        }
         Ok(())
     }
 

@@ -99,8 +99,8 @@ pub fn evaluate(cx: &Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use crate::Lang;
+    use crate::testkit::*;
 
     #[test]
     fn corrected_is_warning() {
@@ -110,6 +110,10 @@ mod tests {
         let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
         assert_eq!(o.findings.len(), 1, "{ev:?}");
         assert_eq!(o.findings[0].severity, Severity::Warning);
-        assert!(evaluate(&Context::single(&s, Lang::En).with_events(&[])).findings.is_empty());
+        assert!(
+            evaluate(&Context::single(&s, Lang::En).with_events(&[]))
+                .findings
+                .is_empty()
+        );
     }
 }

@@ -147,8 +147,8 @@ pub fn evaluate(cx: &Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use crate::Lang;
+    use crate::testkit::*;
 
     #[test]
     fn one_finding_per_program_however_often_printed() {
@@ -161,7 +161,14 @@ mod tests {
         let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
         assert_eq!(o.findings.len(), 2, "{o:?}");
         assert!(o.findings.iter().all(|f| f.severity == Severity::Warning));
-        let quiet = karte_kmsg::parse_bytes(b"[ 1.0] EXT4-fs (sda1): mounted filesystem\n", &karte_kmsg::Options::default());
-        assert!(evaluate(&Context::single(&s, Lang::En).with_events(&quiet)).findings.is_empty());
+        let quiet = karte_kmsg::parse_bytes(
+            b"[ 1.0] EXT4-fs (sda1): mounted filesystem\n",
+            &karte_kmsg::Options::default(),
+        );
+        assert!(
+            evaluate(&Context::single(&s, Lang::En).with_events(&quiet))
+                .findings
+                .is_empty()
+        );
     }
 }

@@ -98,8 +98,8 @@ pub fn evaluate(cx: &Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use crate::Lang;
+    use crate::testkit::*;
 
     #[test]
     fn block_errors_per_device() {
@@ -111,6 +111,10 @@ mod tests {
         let o = evaluate(&Context::single(&s, Lang::En).with_events(&ev));
         assert_eq!(o.findings.len(), 1, "{o:?}");
         assert_eq!(o.findings[0].subjects, vec!["sdb".to_string()]);
-        assert!(evaluate(&Context::single(&s, Lang::En).with_events(&[])).findings.is_empty());
+        assert!(
+            evaluate(&Context::single(&s, Lang::En).with_events(&[]))
+                .findings
+                .is_empty()
+        );
     }
 }

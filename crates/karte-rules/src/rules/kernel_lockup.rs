@@ -101,8 +101,8 @@ pub fn evaluate(cx: &Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use crate::Lang;
+    use crate::testkit::*;
 
     #[test]
     fn soft_lockup_is_warning() {

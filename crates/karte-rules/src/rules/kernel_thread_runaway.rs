@@ -473,12 +473,13 @@ pub fn evaluate(cx: &Context) -> Outcome {
         if r.cpu_pct >= CPU_PCT_MIN {
             out.push(runaway(cx, p, r, iv.elapsed_secs));
         } else if r.cpu_pct < IDLE_NOW_PCT
-            && let Some(l) = r.lifetime_cpu_pct.filter(|l| *l >= LIFETIME_PCT_NOTE) {
-                // Only for threads old enough that the average means something.
-                if cx.now.uptime.is_some_and(|u| u.up_secs > 600.0) {
-                    out.push(idle_now_note(cx, p, r, l));
-                }
+            && let Some(l) = r.lifetime_cpu_pct.filter(|l| *l >= LIFETIME_PCT_NOTE)
+        {
+            // Only for threads old enough that the average means something.
+            if cx.now.uptime.is_some_and(|u| u.up_secs > 600.0) {
+                out.push(idle_now_note(cx, p, r, l));
             }
+        }
     }
     Outcome::many(out)
 }

@@ -51,28 +51,75 @@ pub fn evaluate(a: &Analysis, lang: Lang) -> Vec<Finding> {
     let ja = lang == Lang::Ja;
     let p = dur(period, lang);
     let mut evidence = vec![if ja {
-        format!("{} 個の読み取り（{}）、{} 周期中 {} 周期に山。偶然の確率 10^-{:.1}", a.samples, fmt::duration_ja(a.span_s), a.cycles_seen, a.cycles_with_peak, a.score)
+        format!(
+            "{} 個の読み取り（{}）、{} 周期中 {} 周期に山。偶然の確率 10^-{:.1}",
+            a.samples,
+            fmt::duration_ja(a.span_s),
+            a.cycles_seen,
+            a.cycles_with_peak,
+            a.score
+        )
     } else {
-        format!("{} readings over {}; a peak in {} of {} periods; chance probability 10^-{:.1}", a.samples, fmt::duration(a.span_s), a.cycles_with_peak, a.cycles_seen, a.score)
+        format!(
+            "{} readings over {}; a peak in {} of {} periods; chance probability 10^-{:.1}",
+            a.samples,
+            fmt::duration(a.span_s),
+            a.cycles_with_peak,
+            a.cycles_seen,
+            a.score
+        )
     }];
     // Peak times are Unix seconds for exported and recorded series; shown in UTC then.
-    let when = |t: f64| if t > 1e9 { format!("{} ", karte_snapshot::time::format_utc(t)) } else { String::new() };
-    let peaks: Vec<String> = a.peaks.iter().take(5).map(|pk| format!("{}{:.2}", when(pk.time), pk.height)).collect();
+    let when = |t: f64| {
+        if t > 1e9 {
+            format!("{} ", karte_snapshot::time::format_utc(t))
+        } else {
+            String::new()
+        }
+    };
+    let peaks: Vec<String> = a
+        .peaks
+        .iter()
+        .take(5)
+        .map(|pk| format!("{}{:.2}", when(pk.time), pk.height))
+        .collect();
     if !peaks.is_empty() {
-        evidence.push(if ja { format!("山（UTC、load1）: {}", peaks.join(", ")) } else { format!("peaks (UTC, load1): {}", peaks.join(", ")) });
+        evidence.push(if ja {
+            format!("山（UTC、load1）: {}", peaks.join(", "))
+        } else {
+            format!("peaks (UTC, load1): {}", peaks.join(", "))
+        });
     }
     if let Some(b) = &a.beat {
         evidence.push(if ja {
-            format!("HZ={} なら LOAD_FREQ = {} tick、うなりの周期は {}（測定値との差 {:.1} %）", b.hz, b.load_freq_ticks, dur(b.expected_period_s, lang), b.relative_error * 100.0)
+            format!(
+                "HZ={} なら LOAD_FREQ = {} tick、うなりの周期は {}（測定値との差 {:.1} %）",
+                b.hz,
+                b.load_freq_ticks,
+                dur(b.expected_period_s, lang),
+                b.relative_error * 100.0
+            )
         } else {
-            format!("at HZ={}: LOAD_FREQ = {} ticks, beat period {} (measured within {:.1} %)", b.hz, b.load_freq_ticks, dur(b.expected_period_s, lang), b.relative_error * 100.0)
+            format!(
+                "at HZ={}: LOAD_FREQ = {} ticks, beat period {} (measured within {:.1} %)",
+                b.hz,
+                b.load_freq_ticks,
+                dur(b.expected_period_s, lang),
+                b.relative_error * 100.0
+            )
         });
     }
     if let Some(f) = a.forker_period_s {
         evidence.push(if ja {
-            format!("fork の回数に {} 周期の山: 一定周期で起動するプロセスがあります", dur(f, lang))
+            format!(
+                "fork の回数に {} 周期の山: 一定周期で起動するプロセスがあります",
+                dur(f, lang)
+            )
         } else {
-            format!("the fork rate peaks every {}: a process starts at that period", dur(f, lang))
+            format!(
+                "the fork rate peaks every {}: a process starts at that period",
+                dur(f, lang)
+            )
         });
     }
     let (title, summary, remedy) = match (cause, ja) {
@@ -111,5 +158,13 @@ pub fn evaluate(a: &Analysis, lang: Lang) -> Vec<Finding> {
             ],
         ),
     };
-    vec![Finding { rule: ID, severity: Severity::Info, title, summary, subjects: vec!["load1".into()], evidence, remedy }]
+    vec![Finding {
+        rule: ID,
+        severity: Severity::Info,
+        title,
+        summary,
+        subjects: vec!["load1".into()],
+        evidence,
+        remedy,
+    }]
 }

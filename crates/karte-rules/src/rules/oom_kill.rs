@@ -125,13 +125,14 @@ fn cause(k: &OomKill, cx: &Context) -> Cause {
         }
     }
     if let (Some(top), Some(ram)) = (k.largest_tasks.first(), ram)
-        && let Some(rss) = top.rss_kb.filter(|r| *r as f64 >= HOG_SHARE * ram as f64) {
-            return Cause::Hog {
-                comm: top.comm.clone(),
-                rss_kb: rss,
-                ram_kb: ram,
-            };
-        }
+        && let Some(rss) = top.rss_kb.filter(|r| *r as f64 >= HOG_SHARE * ram as f64)
+    {
+        return Cause::Hog {
+            comm: top.comm.clone(),
+            rss_kb: rss,
+            ram_kb: ram,
+        };
+    }
     if let Some(ram) = ram {
         let victim =
             k.anon_rss_kb.unwrap_or(0) + k.file_rss_kb.unwrap_or(0) + k.shmem_rss_kb.unwrap_or(0);
@@ -158,9 +159,10 @@ fn cause(k: &OomKill, cx: &Context) -> Cause {
 /// Seconds between the kill and the reading, when both clocks are known.
 fn age_secs(k: &OomKill, cx: &Context) -> Option<f64> {
     if let (Some(u), Some(now)) = (k.at.uptime_s, cx.now.uptime)
-        && now.up_secs >= u {
-            return Some(now.up_secs - u);
-        }
+        && now.up_secs >= u
+    {
+        return Some(now.up_secs - u);
+    }
     match (k.at.unix_s, cx.now.host.unix_secs) {
         (Some(t), Some(now)) if now >= t => Some(now - t),
         _ => None,
@@ -421,13 +423,15 @@ fn kill_finding(group: &[&OomKill], cx: &Context) -> Finding {
         });
     }
     if let Some(sel) = &last.selected
-        && sel.pid.is_some() && sel.pid != last.pid {
-            evidence.push(if ja {
+        && sel.pid.is_some()
+        && sel.pid != last.pid
+    {
+        evidence.push(if ja {
                 format!("OOM キラーが選んだのは pid {} {} でしたが、実際に強制終了されたのはその子プロセスです", sel.pid.unwrap_or(0), sel.comm.as_deref().unwrap_or("?"))
             } else {
                 format!("the killer selected pid {} {}, and killed its child instead", sel.pid.unwrap_or(0), sel.comm.as_deref().unwrap_or("?"))
             });
-        }
+    }
     if let Some(m) = &last.mem {
         let p = |v: Option<u64>| v.map(fmt::kb).unwrap_or_else(|| "?".into());
         evidence.push(if ja {
@@ -646,9 +650,11 @@ pub fn evaluate(cx: &Context) -> Outcome {
             remedy: vec![cx.t("On the host: karte events (or journalctl -k | karte events --input -).", "そのホストで: karte events（または journalctl -k | karte events --input -）。").into()],
         });
     }
-    if kills.is_empty() && during == 0
-        && let Some(n) = cx.now.vm("oom_kill").filter(|n| *n > 0) {
-            out.push(Finding {
+    if kills.is_empty()
+        && during == 0
+        && let Some(n) = cx.now.vm("oom_kill").filter(|n| *n > 0)
+    {
+        out.push(Finding {
                 rule: ID,
                 severity: Severity::Info,
                 title: if cx.ja() { format!("起動以来 {n} 回の OOM 強制終了がありました（ログは残っていません）") } else { format!("{n} OOM kill(s) since boot; the kernel log no longer shows them") },
@@ -664,7 +670,7 @@ pub fn evaluate(cx: &Context) -> Outcome {
                     .t("Read the older logs with karte events --input /var/log/kern.log (or journalctl -k -b | karte events --input -).", "古いログを karte events --input /var/log/kern.log（または journalctl -k -b | karte events --input -）で読んでください。")
                     .into()],
             });
-        }
+    }
     // Without the log, the vmstat counter over the interval still judges whether kills happened.
     let counter_seen = cx.interval.is_some_and(|iv| iv.oom_kills.is_some());
     if !cx.kernel_log_read && !counter_seen && out.is_empty() {
@@ -676,8 +682,8 @@ pub fn evaluate(cx: &Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
     use crate::Lang;
+    use crate::testkit::*;
 
     fn events(log: &str) -> Vec<Event> {
         karte_kmsg::parse_bytes(log.as_bytes(), &karte_kmsg::Options::default())
@@ -723,7 +729,10 @@ mod tests {
     fn old_kill_is_info_and_no_log_means_not_judged() {
         let ev = events(GLOBAL_DIRTY);
         let s = host(9000.0 + 3.0 * 86_400.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
-        assert_eq!(evaluate(&cx_at(&s, &ev)).findings[0].severity, Severity::Info);
+        assert_eq!(
+            evaluate(&cx_at(&s, &ev)).findings[0].severity,
+            Severity::Info
+        );
         let o = evaluate(&Context::single(&s, Lang::En));
         assert!(o.findings.is_empty());
         assert!(o.skipped.is_some());
@@ -740,7 +749,11 @@ mod tests {
         let s = host(200.0, 2, ticks(1, 0, 1, 1, 0, 0), 0.5, 1);
         let f = &evaluate(&cx_at(&s, &ev)).findings[0];
         assert!(f.summary.contains("web.service"), "{}", f.summary);
-        assert!(f.remedy[0].contains("systemctl set-property web.service MemoryMax="), "{}", f.remedy[0]);
+        assert!(
+            f.remedy[0].contains("systemctl set-property web.service MemoryMax="),
+            "{}",
+            f.remedy[0]
+        );
         let ja = evaluate(&Context::single(&s, Lang::Ja).with_events(&ev));
         assert!(ja.findings[0].summary.contains("cgroup 自身のメモリ上限"));
     }
