@@ -114,7 +114,14 @@ pub fn parse(text: &str) -> Result<PidStat> {
     let pid = u32::try_from(pid).map_err(|_| ParseError::new("pid stat: pid out of range"))?;
     let comm = text[open + 1..close].to_string();
     // Fields from 3 on; index 0 here is field 3 (state).
-    let rest: Vec<&str> = text[close + 1..].split_ascii_whitespace().collect();
+    // Fields 3..=42 without a heap allocation: this runs for every process at every reading.
+    let mut fields = [""; 40];
+    let mut n = 0;
+    for tok in text[close + 1..].split_ascii_whitespace().take(40) {
+        fields[n] = tok;
+        n += 1;
+    }
+    let rest = &fields[..n];
     if rest.len() < 22 {
         return Err(ParseError::new(format!(
             "pid stat: only {} fields after comm",

@@ -397,8 +397,7 @@ impl Store {
         let boot = match self.caches.boots.get(&extra.boot_id) {
             Some(b) => *b,
             None => {
-                tx.execute(
-                    "INSERT OR IGNORE INTO boots (boot_id) VALUES (?1)",
+                tx.prepare_cached("INSERT OR IGNORE INTO boots (boot_id) VALUES (?1)")?.execute(
                     [&extra.boot_id],
                 )?;
                 tx.query_row(
@@ -412,8 +411,7 @@ impl Store {
             (Some(a), Some(b)) if a >= b => Some((a - b) as i64),
             _ => None,
         };
-        tx.execute(
-            "INSERT INTO samples (wall_ms, boot, uptime_ms, load1_x100, nprocs, forks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        tx.prepare_cached("INSERT INTO samples (wall_ms, boot, uptime_ms, load1_x100, nprocs, forks) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
             params![wall_ms, boot, uptime_ms, snap.loadavg.map(|l| (l.load1 * 100.0).round() as i64), snap.processes.len() as i64, fork_delta],
         )?;
         let seq = tx.last_insert_rowid();
@@ -439,10 +437,10 @@ impl Store {
                     None => match self.new_series.iter().find(|(k, _)| *k == self.buf) {
                         Some((_, id)) => *id,
                         None => {
-                            let r = self.tx.execute(
-                                "INSERT INTO series (family, key, field) VALUES (?1, ?2, ?3)",
-                                params![family, key, field],
-                            );
+                            let r = self
+                                .tx
+                                .prepare_cached("INSERT INTO series (family, key, field) VALUES (?1, ?2, ?3)")
+                                .and_then(|mut st| st.execute(params![family, key, field]));
                             if let Err(e) = r {
                                 self.err = Some(e.into());
                                 return;
@@ -484,8 +482,7 @@ impl Store {
             &codec::encode_host(std::slice::from_ref(&values)),
             codec::HEAD_LEVEL,
         );
-        tx.execute(
-            "INSERT INTO host_head (seq, data) VALUES (?1, ?2)",
+        tx.prepare_cached("INSERT INTO host_head (seq, data) VALUES (?1, ?2)")?.execute(
             params![seq, blob],
         )?;
 
@@ -502,8 +499,7 @@ impl Store {
             }
         }
         for (k, v) in &new_facts {
-            tx.execute(
-                "INSERT OR REPLACE INTO facts (key, seq, value) VALUES (?1, ?2, ?3)",
+            tx.prepare_cached("INSERT OR REPLACE INTO facts (key, seq, value) VALUES (?1, ?2, ?3)")?.execute(
                 params![k, seq, v],
             )?;
         }
@@ -545,8 +541,7 @@ impl Store {
             &codec::encode_procs(std::slice::from_ref(&rows)),
             codec::HEAD_LEVEL,
         );
-        tx.execute(
-            "INSERT INTO proc_head (seq, data) VALUES (?1, ?2)",
+        tx.prepare_cached("INSERT INTO proc_head (seq, data) VALUES (?1, ?2)")?.execute(
             params![seq, blob],
         )?;
 
@@ -563,20 +558,17 @@ impl Store {
             .collect();
         let neigh_changed = self.caches.neighbours.as_deref() != Some(neigh.as_str());
         if neigh_changed {
-            tx.execute(
-                "INSERT INTO neighbours (seq, entries) VALUES (?1, ?2)",
+            tx.prepare_cached("INSERT INTO neighbours (seq, entries) VALUES (?1, ?2)")?.execute(
                 params![seq, neigh],
             )?;
         }
         for (kind, at, json) in &extra.events {
-            tx.execute(
-                "INSERT INTO events (seq, wall_ms, kind, data) VALUES (?1, ?2, ?3, ?4)",
+            tx.prepare_cached("INSERT INTO events (seq, wall_ms, kind, data) VALUES (?1, ?2, ?3, ?4)")?.execute(
                 params![seq, at.unwrap_or(wall_ms), kind, json],
             )?;
         }
         for (k, v) in &extra.meta {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?.execute(
                 params![k, v],
             )?;
         }

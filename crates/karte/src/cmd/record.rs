@@ -214,6 +214,22 @@ fn read_links(root: &Root, full: &[NetInterface]) -> Vec<NetInterface> {
     out
 }
 
+/// A light reading takes the rarely changing parts from the previous one; the neighbour table,
+/// which the recorder watches for flaps, is still read every time.
+fn carry_forward(root: &Root, prev: &Snapshot, snap: &mut Snapshot) {
+    snap.host.hostname.clone_from(&prev.host.hostname);
+    snap.host.kernel.clone_from(&prev.host.kernel);
+    snap.modules.clone_from(&prev.modules);
+    snap.sysctls.clone_from(&prev.sysctls);
+    snap.ipmi.clone_from(&prev.ipmi);
+    snap.block_devices.clone_from(&prev.block_devices);
+    snap.schedstat_jiffies = None;
+    snap.arp = root
+        .read_string("proc/net/arp")
+        .map(|t| karte_procfs::net_arp::parse(&t))
+        .unwrap_or_default();
+}
+
 /// New kernel-log events since the previous reading, from `/dev/kmsg` read without blocking.
 ///
 /// The first start records the events still in the kernel's ring buffer (an OOM kill shortly
@@ -478,12 +494,19 @@ pub fn run(args: Args) -> CmdResult {
         // Process details and cgroups in full once a minute; /proc/PID/stat every reading.
         let full_procs = readings.is_multiple_of(PROCESS_DETAILS_EVERY);
         opts.parts.interfaces = full_links;
+        // Sysctls, modules, the IPMI driver's settings and the disks' kinds change rarely: read
+        // with the process details, carried forward in between.
+        opts.parts.misc = full_procs;
+        opts.parts.block_devices = full_procs;
         let reuse = if full_procs { None } else { prev.as_ref() };
         let mut snap = read_snapshot_reusing(&root, &opts, reuse);
         if full_links {
             links = snap.interfaces.clone();
         } else {
             snap.interfaces = read_links(&root, &links);
+        }
+        if let (false, Some(p)) = (full_procs, &prev) {
+            carry_forward(&root, p, &mut snap);
         }
         let (events, meta) = kmsg.poll();
         let extra = Extra {
