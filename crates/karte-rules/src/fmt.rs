@@ -65,6 +65,31 @@ pub fn duration_ja(secs: f64) -> String {
     }
 }
 
+/// One line of evidence for a kernel-log event: its time as the log wrote it (or seconds since
+/// boot in brackets, as dmesg prints them) and the message.
+pub fn log_line(at: &karte_kmsg::Stamp, message: &str) -> String {
+    let when = at
+        .time
+        .clone()
+        .or_else(|| at.uptime_s.map(|u| format!("[{u:.3}]")))
+        .unwrap_or_else(|| "?".into());
+    format!("{when}: {message}")
+}
+
+/// The newest `max` of `lines` (given oldest first), newest first, and how many more there were.
+pub fn newest_lines(lines: Vec<String>, max: usize, ja: bool) -> Vec<String> {
+    let n = lines.len();
+    let mut out: Vec<String> = lines.into_iter().rev().take(max).collect();
+    if n > max {
+        out.push(if ja {
+            format!("ほか {} 件", n - max)
+        } else {
+            format!("and {} more", n - max)
+        });
+    }
+    out
+}
+
 /// A rate with one or no decimals.
 pub fn rate(v: f64) -> String {
     if v < 10.0 {

@@ -5,6 +5,7 @@
 //! process or the machine.
 
 use crate::context::{Context, Outcome};
+use crate::fmt;
 use crate::{Finding, RuleInfo, Severity};
 use karte_kmsg::Event;
 
@@ -43,26 +44,13 @@ pub fn evaluate(cx: &Context) -> Outcome {
         {
             uncorrected = true;
         }
-        lines.push(format!(
-            "{}: {msg}",
-            time.time
-                .clone()
-                .or_else(|| time.uptime_s.map(|u| format!("[{u:.3}]")))
-                .unwrap_or_else(|| "?".into())
-        ));
+        lines.push(fmt::log_line(time, &msg));
     }
     if lines.is_empty() {
         return Outcome::quiet();
     }
     let n = lines.len();
-    let mut evidence: Vec<String> = lines.into_iter().rev().take(5).collect();
-    if n > 5 {
-        evidence.push(if cx.ja() {
-            format!("ほか {} 件", n - 5)
-        } else {
-            format!("and {} more", n - 5)
-        });
-    }
+    let evidence = fmt::newest_lines(lines, 5, cx.ja());
     Outcome::one(Finding {
         rule: ID,
         severity: if uncorrected { Severity::Critical } else { Severity::Warning },

@@ -65,21 +65,13 @@ pub fn evaluate(cx: &Context) -> Outcome {
             v.iter().map(|p| p.to_string()).collect()
         };
         let longest = hs.iter().filter_map(|h| h.blocked_secs).max();
-        let mut evidence: Vec<String> = hs
-            .iter()
-            .rev()
-            .take(3)
-            .map(|h| {
-                format!(
-                    "{}: {}",
-                    h.at.time
-                        .clone()
-                        .or_else(|| h.at.uptime_s.map(|u| format!("[{u:.3}]")))
-                        .unwrap_or_else(|| "?".into()),
-                    h.message
-                )
-            })
-            .collect();
+        let mut evidence = fmt::newest_lines(
+            hs.iter()
+                .map(|h| fmt::log_line(&h.at, &h.message))
+                .collect(),
+            3,
+            ja,
+        );
         // Still stuck now?
         for pid in hs.iter().filter_map(|h| h.pid) {
             if let Some(p) = cx.now.process(pid).filter(|p| {

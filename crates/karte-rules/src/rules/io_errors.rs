@@ -4,6 +4,7 @@
 //! after the driver's own retries, and filesystems may remount read-only after one.
 
 use crate::context::{Context, Outcome};
+use crate::fmt;
 use crate::{Finding, RuleInfo, Severity};
 use karte_kmsg::{Event, IoError};
 
@@ -57,15 +58,7 @@ pub fn evaluate(cx: &Context) -> Outcome {
         .map(|(dev, v)| {
             let fs = v.iter().any(|e| !matches!(e.source.as_str(), "block" | "buffer" | "scsi" | "nvme" | "ata"));
             let severity = if fs || v.len() >= CRITICAL_COUNT { Severity::Critical } else { Severity::Warning };
-            let mut evidence: Vec<String> = v
-                .iter()
-                .rev()
-                .take(4)
-                .map(|e| format!("{}: {}", e.at.time.clone().or_else(|| e.at.uptime_s.map(|u| format!("[{u:.3}]"))).unwrap_or_else(|| "?".into()), e.message))
-                .collect();
-            if v.len() > 4 {
-                evidence.push(if ja { format!("ほか {} 件", v.len() - 4) } else { format!("and {} more", v.len() - 4) });
-            }
+            let evidence = fmt::newest_lines(v.iter().map(|e| fmt::log_line(&e.at, &e.message)).collect(), 4, ja);
             Finding {
                 rule: ID,
                 severity,

@@ -6,6 +6,7 @@
 //! hypervisor that stopped the vCPU.
 
 use crate::context::{Context, Outcome};
+use crate::fmt;
 use crate::{Finding, RuleInfo, Severity};
 use karte_kmsg::Event;
 
@@ -43,26 +44,13 @@ pub fn evaluate(cx: &Context) -> Outcome {
             }
             _ => continue,
         };
-        lines.push(format!(
-            "{}: {msg}",
-            at.time
-                .clone()
-                .or_else(|| at.uptime_s.map(|u| format!("[{u:.3}]")))
-                .unwrap_or_else(|| "?".into())
-        ));
+        lines.push(fmt::log_line(at, &msg));
     }
     if lines.is_empty() {
         return Outcome::quiet();
     }
     let n = lines.len();
-    let mut evidence: Vec<String> = lines.into_iter().rev().take(5).collect();
-    if n > 5 {
-        evidence.push(if cx.ja() {
-            format!("ほか {} 件", n - 5)
-        } else {
-            format!("and {} more", n - 5)
-        });
-    }
+    let evidence = fmt::newest_lines(lines, 5, cx.ja());
     let vm_hint = cx
         .interval
         .and_then(|iv| iv.cpu)
